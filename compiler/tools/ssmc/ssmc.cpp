@@ -1,0 +1,184 @@
+// ssmc: the command-line driver. Reads a script, runs the pipeline to the stage asked for and
+// prints it, or builds an .ssmpack.
+#include "ssmc/Sema.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace {
+
+const char *kUsage = R"(usage: ssmc FILE.ssm [options]
+       ssmc build FILE.ssm -o FILE.ssmpack [options]
+
+Compiles state-space-model layers written in the ssmc language.
+
+Without --emit, prints a summary of every layer in FILE: its dims, tensors and their roles,
+its states and what the compiler found (selective or LTI, scalar decay per head).
+
+options:
+  --emit=STAGE        print one stage of the pipeline and stop:
+                        ast      the typed AST (dims and dtype on every node)
+  -I DIR              add DIR to the directories searched by import (repeatable)
+  --dim NAME=SIZE     set (or override) the size of a dim, e.g. --dim N=16 (repeatable)
+  --dtype=DTYPE       storage dtype of ins and outs declared without one: f32 (default), f16, bf16
+  --time              print the time each phase took, to stderr
+  --max-errors=N      stop printing after N errors (default 50)
+  -h, --help          print this help
+  --version           print the version
+)";
+
+struct Args {
+  std::string command; // "" or "build"
+  std::string file;
+  std::string emit = "summary";
+  std::string output;
+  bool time = false;
+  unsigned maxErrors = 50;
+  ssmc::sema::Options sema;
+};
+
+int usageError(const std::string &msg) {
+  std::cerr << "ssmc: error: " << msg << "\n(run 'ssmc --help' for usage)\n";
+  return 2;
+}
+
+// Returns -1 to continue, else an exit code.
+int parseArgs(int argc, char **argv, Args &a) {
+  auto value = [&](int &i, const std::string &flag, std::string &out) -> bool {
+    std::string s = argv[i];
+    if (s.size() > flag.size() && s.compare(0, flag.size(), flag) == 0 && s[flag.size()] == '=') {
+      out = s.substr(flag.size() + 1);
+      return true;
+    }
+    if (s == flag) {
+      if (i + 1 >= argc)
+        return false;
+      out = argv[++i];
+      return true;
+    }
+    return false;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    std::string v;
+    if (s == "-h" || s == "--help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (s == "--version") {
+      std::cout << "ssmc 0.1.0\n";
+      return 0;
+    }
+    if (s == "--time") {
+      a.time = true;
+    } else if (s.rfind("--emit", 0) == 0) {
+      if (!value(i, "--emit", v))
+        return usageError("--emit needs a stage, e.g. --emit=ast");
+      a.emit = v;
+    } else if (s.rfind("-I", 0) == 0) {
+      if (s.size() > 2)
+        a.sema.includeDirs.push_back(s.substr(2));
+      else if (i + 1 < argc)
+        a.sema.includeDirs.push_back(argv[++i]);
+      else
+        return usageError("-I needs a directory");
+    } else if (s.rfind("--dim", 0) == 0) {
+      if (!value(i, "--dim", v))
+        return usageError("--dim needs NAME=SIZE");
+      auto eq = v.find('=');
+      char *end = nullptr;
+      long long n = eq == std::string::npos ? 0 : std::strtoll(v.c_str() + eq + 1, &end, 10);
+      if (eq == std::string::npos || eq == 0 || !end || *end || n <= 0 || n > (1ll << 31))
+        return usageError("--dim " + v + ": expected NAME=SIZE with SIZE between 1 and 2^31");
+      a.sema.dimOverrides[v.substr(0, eq)] = n;
+    } else if (s.rfind("--dtype", 0) == 0) {
+      if (!value(i, "--dtype", v))
+        return usageError("--dtype needs f32, f16 or bf16");
+      auto dt = ssmc::sema::parseDType(v);
+      if (!dt || *dt == ssmc::sema::DType::C64)
+        return usageError("--dtype " + v + ": expected f32, f16 or bf16");
+      a.sema.defaultDType = *dt;
+    } else if (s.rfind("--max-errors", 0) == 0) {
+      if (!value(i, "--max-errors", v))
+        return usageError("--max-errors needs a number");
+      a.maxErrors = static_cast<unsigned>(std::strtoul(v.c_str(), nullptr, 10));
+    } else if (s == "-o") {
+      if (i + 1 >= argc)
+        return usageError("-o needs a file name");
+      a.output = argv[++i];
+    } else if (s == "build" && a.command.empty() && a.file.empty()) {
+      a.command = "build";
+    } else if (!s.empty() && s[0] == '-' && s != "-") {
+      return usageError("unknown option '" + s + "'");
+    } else if (a.file.empty()) {
+      a.file = s;
+    } else {
+      return usageError("more than one input file ('" + a.file + "' and '" + s + "')");
+    }
+  }
+  if (a.file.empty())
+    return usageError("no input file");
+  static const char *stages[] = {"summary", "ast"};
+  bool known = false;
+  for (const char *st : stages)
+    known |= a.emit == st;
+  if (!known)
+    return usageError("unknown stage '" + a.emit + "' for --emit (known: ast)");
+  if (a.command == "build")
+    return usageError("'ssmc build' needs the CUDA target, which this build of ssmc does not have yet");
+  return -1;
+}
+
+void printSummary(const ssmc::sema::Program &p, std::ostream &os) {
+  using namespace ssmc::sema;
+  for (const Layer &l : p.layers) {
+    os << "layer " << l.name << "\n  dims:";
+    for (auto &d : l.dims)
+      os << " " << d.name << "=" << (d.size ? std::to_string(*d.size) : "?");
+    os << "\n";
+    for (const Tensor &t : l.tensors)
+      os << "  " << ssmc::ast::roleName(t.role) << " " << t.name << ": " << dtypeName(t.dtype)
+         << l.dimsString(t.dims) << (t.init.empty() ? "" : "  (init " + t.init + ")") << "\n";
+    for (const State &s : l.states)
+      os << "  state " << s.name << ": " << (s.complex ? "c64" : "f32") << l.dimsString(s.dims) << "  "
+         << (s.dense ? "dense (A @ h + b)" : "diagonal (a * h + b)") << ", decay over "
+         << l.dimsString(s.decay ? s.decay->dims : Dims{}) << "\n";
+    os << "  facts: " << (l.facts.selective ? "selective (decay/input depend on ins)" : "LTI (time-invariant)")
+       << (l.facts.scalarDecay ? ", scalar decay per head" : "") << "\n";
+  }
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Args args;
+  int rc = parseArgs(argc, argv, args);
+  if (rc >= 0)
+    return rc;
+
+  using clock = std::chrono::steady_clock;
+  auto t0 = clock::now();
+  ssmc::SourceManager sm;
+  ssmc::DiagEngine diags(sm);
+  diags.setErrorLimit(args.maxErrors);
+  ssmc::sema::Program prog = ssmc::sema::analyze(args.file, std::nullopt, args.sema, sm, diags);
+  auto t1 = clock::now();
+  diags.print(std::cerr);
+  if (args.time)
+    std::cerr << "ssmc: time: parse+sema "
+              << std::chrono::duration<double, std::milli>(t1 - t0).count() << " ms\n";
+  if (diags.hasErrors()) {
+    std::cerr << diags.errorCount() << " error" << (diags.errorCount() == 1 ? "" : "s") << " generated.\n";
+    return 1;
+  }
+  if (args.emit == "ast") {
+    ssmc::sema::printTyped(prog, std::cout);
+    return 0;
+  }
+  printSummary(prog, std::cout);
+  return 0;
+}
