@@ -1,0 +1,19 @@
+# lit configuration for ssmc: one suite over tests/lit (frontend/, dialect/, pipeline/, ...).
+import os
+import lit.formats
+
+config.name = "ssmc"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".ssm", ".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.ssmc_obj_root, "tests", "lit")
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
+
+llvm_bin = config.llvm_tools_dir if os.path.isdir(config.llvm_tools_dir) else "/usr/lib/llvm-22/bin"
+config.environment["PATH"] = os.pathsep.join(
+    [config.ssmc_tools_dir, llvm_bin, config.environment.get("PATH", os.environ.get("PATH", ""))])
+
+config.substitutions.append(("%stdlib", os.path.join(config.ssmc_src_root, "stdlib")))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "frontend", "Inputs")))
+if os.path.exists(os.path.join(config.ssmc_tools_dir, "ssm-opt")):
+    config.available_features.add("ssm-opt")
