@@ -650,6 +650,10 @@ private:
   }
 
   Value typeCall(const ast::Expr &e) {
+    if (isReservedBlock(e.name) && !fns_.count(e.name)) {
+      diags_.error(e.loc, "'" + e.name + "(...)' is reserved for blocks, which this version of ssmc does not compile yet");
+      return fail();
+    }
     for (auto &a : e.args)
       if (!a.key.empty()) {
         diags_.error(a.keyLoc, "'" + e.name + "' takes no named argument '" + a.key + "'");
@@ -661,10 +665,6 @@ private:
     auto fi = fns_.find(e.name);
     if (fi != fns_.end())
       return inlineCall(e, *fi->second);
-    if (isReservedBlock(e.name)) {
-      diags_.error(e.loc, "'" + e.name + "(...)' is reserved for blocks, which this version of ssmc does not compile yet");
-      return fail();
-    }
     std::vector<std::string> names;
     for (auto &[k, v] : fns_)
       names.push_back(k);
@@ -1217,6 +1217,7 @@ private:
         }
       }
       bool typeOk = resolveType(t, tensor.dims, t.role == ast::Role::Param);
+      tensor.used = !typeOk; // no "never used" warning on top of a type error
       if (t.role == ast::Role::In) {
         if (t.value)
           diags_.error(t.value->loc, "in " + t.name.name + " cannot have a value: ins come from the caller at every step");
@@ -1227,7 +1228,8 @@ private:
         n->step = true;
         n->ins.insert(t.name.name);
         Binding b;
-        b.node = n;
+        if (typeOk)
+          b.node = n; // otherwise uses stay quiet: the type error already explains them
         b.decl = &t;
         declare(t.name.name, b, t.name.loc);
       } else if (t.role == ast::Role::Param) {
