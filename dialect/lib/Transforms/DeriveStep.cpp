@@ -1,0 +1,124 @@
+// --ssm-derive-step: adds the single-step (decode) layer of each fused layer.
+#include "ssm/Passes.h"
+#include "ssm/SsmOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace mlir::ssm {
+#define GEN_PASS_DEF_SSMDERIVESTEP
+#include "ssm/Passes.h.inc"
+} // namespace mlir::ssm
+
+using namespace mlir;
+using namespace mlir::ssm;
+
+namespace {
+
+/// `type` without its sequence axis.
+static RankedTensorType dropSeq(Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  DimsAttr dims = getDims(type);
+  if (!dims || !dims.hasSeq())
+    return tensor;
+  return RankedTensorType::get(
+      tensor.getShape().drop_front(), tensor.getElementType(),
+      DimsAttr::get(type.getContext(), dims.getNames().drop_front()));
+}
+
+static DictionaryAttr roleAndName(Builder &b, StringRef role, StringRef name) {
+  return b.getDictionaryAttr({b.getNamedAttr(kRoleAttr, b.getStringAttr(role)),
+                              b.getNamedAttr(kNameAttr, b.getStringAttr(name))});
+}
+
+struct SsmDeriveStepPass : public ssm::impl::SsmDeriveStepBase<SsmDeriveStepPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    llvm::StringSet<> haveStep;
+    SmallVector<LayerOp> layers;
+    for (auto layer : module.getOps<LayerOp>()) {
+      if (std::optional<StringRef> of = layer.getStepOf())
+        haveStep.insert(*of);
+      else
+        layers.push_back(layer);
+    }
+    for (LayerOp layer : layers) {
+      if (haveStep.contains(layer.getSymName()))
+        continue;
+      SmallVector<FusedOp> fused(layer.getBody().getOps<FusedOp>());
+      if (fused.size() != 1) {
+        emitRemark(layer.getLoc())
+            << "no step layer for @" << layer.getSymName()
+            << ": it is not fused";
+        continue;
+      }
+      deriveStep(layer, fused.front(), symbols);
+    }
+  }
+
+  void deriveStep(LayerOp layer, FusedOp fused, SymbolTable &symbols) {
+    OpBuilder b(layer.getContext());
+    Location loc = fused.getLoc();
+    KernelView k = *KernelView::get(fused);
+    auto ret = cast<ReturnOp>(layer.getBody().front().getTerminator());
+
+    // Arguments: the fused inputs without L, then the state.
+    SmallVector<Type> argTypes;
+    SmallVector<Attribute> argAttrs;
+    for (Value v : fused.getInputs()) {
+      auto arg = cast<BlockArgument>(v);
+      argTypes.push_back(dropSeq(v.getType()));
+      argAttrs.push_back(layer.getArgAttrDict(arg.getArgNumber()));
+    }
+    SmallVector<StringAttr> stateDims(k.rows);
+    stateDims.push_back(k.inner);
+    Type stateType = layer.getTensorType(stateDims, k.stateElementType());
+    argTypes.push_back(stateType);
+    argAttrs.push_back(roleAndName(b, kRoleStateInit, k.state.getValue()));
+
+    // Results: the outs without L, then the next state.
+    SmallVector<Type> resultTypes;
+    SmallVector<Attribute> resultAttrs;
+    for (Value out : fused.getOuts()) {
+      unsigned i = 0;
+      while (ret.getOperand(i) != out)
+        ++i;
+      resultTypes.push_back(dropSeq(layer.getResultTypes()[i]));
+      resultAttrs.push_back(layer.getResultAttrDict(i));
+    }
+    resultTypes.push_back(stateType);
+    resultAttrs.push_back(roleAndName(b, kRoleStateFinal, k.state.getValue()));
+
+    b.setInsertionPointAfter(layer);
+    auto step = LayerOp::create(
+        b, layer.getLoc(), (layer.getSymName() + "_step").str(),
+        b.getFunctionType(argTypes, resultTypes), layer.getDims(),
+        layer.getFactsAttr(), FlatSymbolRefAttr::get(layer.getSymNameAttr()),
+        b.getArrayAttr(argAttrs), b.getArrayAttr(resultAttrs));
+    symbols.insert(step); // renames on a clash
+
+    Block *body = new Block();
+    step.getBody().push_back(body);
+    for (Type t : argTypes)
+      body->addArgument(t, loc);
+    b.setInsertionPointToStart(body);
+    SmallVector<Type> outTypes(resultTypes.begin(), resultTypes.end() - 1);
+    auto stepOp = StepOp::create(
+        b, loc, outTypes, stateType, fused.getStateAttr(), fused.getRows(),
+        fused.getInnerAttr(), fused.getFactsAttr(),
+        body->getArguments().drop_back(), body->getArguments().back());
+    for (unsigned r = 0; r < kNumKernelRegions; ++r) {
+      IRMapping mapping;
+      fused->getRegion(r).cloneInto(&stepOp->getRegion(r), mapping);
+    }
+    SmallVector<Value> results(stepOp.getOuts());
+    results.push_back(stepOp.getHNext());
+    ReturnOp::create(b, loc, results);
+  }
+};
+
+} // namespace

@@ -1,0 +1,69 @@
+// --ssm-select-strategy: picks lane / chunked / ssd for each fused op from its dims.
+#include "ssm/Passes.h"
+#include "ssm/SsmOps.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mlir::ssm {
+#define GEN_PASS_DEF_SSMSELECTSTRATEGY
+#include "ssm/Passes.h.inc"
+} // namespace mlir::ssm
+
+using namespace mlir;
+using namespace mlir::ssm;
+
+namespace {
+
+struct SsmSelectStrategyPass
+    : public ssm::impl::SsmSelectStrategyBase<SsmSelectStrategyPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (!force.empty() && force != "lane" && force != "chunked" && force != "ssd") {
+      module.emitError() << "--ssm-select-strategy: unknown strategy \"" << force
+                         << "\", expected lane, chunked or ssd";
+      return signalPassFailure();
+    }
+    if (batch <= 0 || lanes <= 0) {
+      module.emitError() << "--ssm-select-strategy: batch (" << batch
+                         << ") and lanes (" << lanes << ") must be positive";
+      return signalPassFailure();
+    }
+    WalkResult result = module.walk([&](FusedOp op) {
+      if (failed(select(op)))
+        return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+
+  LogicalResult select(FusedOp op) {
+    auto layer = op->getParentOfType<LayerOp>();
+    std::optional<FactsAttr> facts = op.getFacts();
+    StringRef strategy;
+    if (!force.empty()) {
+      if (force == "ssd" && !(facts && facts->getScalarDecay()))
+        return op.emitError() << "strategy \"ssd\" was forced but state '"
+                              << op.getState()
+                              << "' does not have a scalar decay per head";
+      strategy = force;
+    } else {
+      // One lane per (batch, row, n): enough of them fill the GPU without a
+      // second pass; otherwise cut L into chunks to get more parallel work.
+      int64_t work = batch;
+      SmallVector<StringAttr> dims;
+      for (Attribute r : op.getRows())
+        dims.push_back(cast<StringAttr>(r));
+      dims.push_back(op.getInnerAttr());
+      for (StringAttr d : dims)
+        work *= layer.getDimSize(d.getValue()).value_or(1);
+      strategy = work >= lanes ? "lane" : "chunked";
+    }
+    op.setStrategyAttr(StringAttr::get(op.getContext(), strategy));
+    return success();
+  }
+};
+
+} // namespace
