@@ -1,0 +1,63 @@
+// Evaluating the manifest's launch rules for one call (see launch_plan.h).
+#include "launch_plan.h"
+
+#include <string>
+
+namespace ssmrt {
+namespace {
+
+// ceil(a / b) for a >= 0, b >= 1, without the overflow of (a + b - 1) / b.
+uint64_t ceilDiv(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
+
+// units * (batch ? B : 1) * (chunk > 0 ? ceil(L / chunk) : 1); false on 64-bit overflow.
+bool scaled(uint64_t units, bool batch, int64_t chunk, const CallShape &shape, uint64_t *out) {
+  uint64_t v = units;
+  if (batch && __builtin_mul_overflow(v, uint64_t(shape.batch), &v)) return false;
+  if (chunk > 0 && __builtin_mul_overflow(v, ceilDiv(uint64_t(shape.seqlen), uint64_t(chunk)), &v))
+    return false;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+Status planLaunches(const ManifestLayer &layer, ssmrt_entry entry, const CallShape &shape,
+                    LaunchPlan *out_plan) {
+  const std::vector<ManifestLaunch> &launches =
+      entry == SSMRT_ENTRY_STEP ? layer.step : layer.forward;
+  const char *en = entryName(entry);
+  if (launches.empty())
+    return Status(SSMRT_UNSUPPORTED, "layer '" + layer.name + "' has no " + en + " entry in this module");
+  const std::string shapeText =
+      "batch " + std::to_string(shape.batch) + ", seqlen " + std::to_string(shape.seqlen);
+  static const uint64_t kGridLimit[3] = {0x7fffffffull, 65535, 65535};
+  static const char kAxis[3] = {'x', 'y', 'z'};
+
+  LaunchPlan plan;
+  for (const ManifestLaunch &l : launches) {
+    PlannedLaunch p;
+    p.launch = &l;
+    const std::string who = "layer '" + layer.name + "' " + en + " kernel '" + l.kernel + "'";
+    for (int k = 0; k < 3; ++k) {
+      const GridRule &g = l.grid[k];
+      uint64_t work;
+      if (!scaled(uint64_t(g.units), g.batch, g.seqChunk, shape, &work))
+        return Status(SSMRT_UNSUPPORTED, who + ": grid " + kAxis[k] + " overflows 64 bits at " + shapeText);
+      uint64_t blocks = ceilDiv(work, uint64_t(g.perBlock));
+      if (blocks > kGridLimit[k])
+        return Status(SSMRT_UNSUPPORTED, who + ": grid " + kAxis[k] + " would be " + std::to_string(blocks) +
+                                             " blocks at " + shapeText + ", over CUDA's limit of " +
+                                             std::to_string(kGridLimit[k]));
+      p.grid[k] = uint32_t(blocks);
+    }
+    uint64_t ws;
+    if (!scaled(uint64_t(l.workspace.bytes), l.workspace.batch, l.workspace.seqChunk, shape, &ws))
+      return Status(SSMRT_UNSUPPORTED, who + ": workspace size overflows 64 bits at " + shapeText);
+    if (ws > plan.workspaceBytes) plan.workspaceBytes = ws;
+    plan.launches.push_back(p);
+  }
+  *out_plan = std::move(plan);
+  return Status::ok();
+}
+
+}  // namespace ssmrt

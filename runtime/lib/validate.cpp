@@ -1,0 +1,156 @@
+// Tensor validation against the manifest (see validate.h), and the ABI view of the tensors.
+#include "validate.h"
+
+#include <string>
+#include <vector>
+
+namespace ssmrt {
+
+const char *entryName(ssmrt_entry entry) {
+  return entry == SSMRT_ENTRY_STEP ? "step" : "forward";
+}
+
+namespace {
+
+// The axes a tensor has in a call: the implicit batch (and, for forward, seqlen) axes of
+// an in/out tensor, then its named dims.
+std::vector<std::string> axesOf(const ManifestTensor &t, ssmrt_entry entry) {
+  std::vector<std::string> axes;
+  if (t.role != SSMRT_ROLE_PARAM) {
+    axes.push_back("batch");
+    if (entry == SSMRT_ENTRY_FORWARD) axes.push_back("seqlen");
+  }
+  axes.insert(axes.end(), t.dims.begin(), t.dims.end());
+  return axes;
+}
+
+std::string joined(const std::vector<std::string> &v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s;
+}
+
+std::string tensorPrefix(const ManifestTensor &t) { return "tensor '" + t.name + "': "; }
+
+struct ByteRange {
+  uintptr_t begin = 0, end = 0;  // [begin, end)
+};
+
+}  // namespace
+
+Status validateTensors(const ManifestLayer &layer, ssmrt_entry entry, const ssmrt_tensor *tensors,
+                       int32_t count, CallShape *out_shape) {
+  const char *en = entryName(entry);
+  if (entry != SSMRT_ENTRY_FORWARD && entry != SSMRT_ENTRY_STEP)
+    return invalidArgument("entry " + std::to_string(int(entry)) + " is not an ssmrt_entry");
+  std::vector<std::string> expected;
+  for (const ManifestTensor &t : layer.tensors) expected.push_back(t.name);
+  if (count != int32_t(layer.tensors.size()) || (count > 0 && !tensors))
+    return invalidArgument("layer '" + layer.name + "' " + en + " takes " +
+                           std::to_string(layer.tensors.size()) + " tensors (" + joined(expected) +
+                           ") but " + (count > 0 && !tensors ? "tensors is NULL" : std::to_string(count) + " were passed"));
+
+  CallShape shape;
+  const ManifestTensor *shapeSource = nullptr;  // the tensor batch/seqlen were taken from
+  std::vector<ByteRange> ranges(layer.tensors.size());
+
+  for (size_t i = 0; i < layer.tensors.size(); ++i) {
+    const ManifestTensor &mt = layer.tensors[i];
+    const ssmrt_tensor &t = tensors[i];
+    const std::string p = tensorPrefix(mt);
+    const std::vector<std::string> axes = axesOf(mt, entry);
+
+    if (!t.data) return invalidArgument(p + "data is NULL");
+    size_t elem = ssmrt_dtype_size(t.dtype);
+    if (elem == 0) return invalidArgument(p + "dtype " + std::to_string(int(t.dtype)) + " is not an ssmrt_dtype");
+    if (t.dtype != mt.dtype)
+      return invalidArgument(p + "dtype is " + ssmrt_dtype_name(t.dtype) + " but the layer was compiled with " +
+                             ssmrt_dtype_name(mt.dtype));
+    if (t.rank != int32_t(axes.size()))
+      return invalidArgument(p + "rank is " + std::to_string(t.rank) + " but " + en + " takes " +
+                             std::to_string(axes.size()) + " axes [" + joined(axes) + "]");
+
+    for (int32_t k = 0; k < t.rank; ++k) {
+      const std::string &axis = axes[k];
+      const int64_t size = t.sizes[k];
+      bool isBatch = mt.role != SSMRT_ROLE_PARAM && k == 0;
+      bool isSeq = mt.role != SSMRT_ROLE_PARAM && entry == SSMRT_ENTRY_FORWARD && k == 1;
+      if (isBatch || isSeq) {
+        if (size < 1)
+          return invalidArgument(p + axis + " is " + std::to_string(size) +
+                                 (isSeq ? "; forward needs at least one step" : "; it must be >= 1"));
+        int64_t &known = isBatch ? shape.batch : shape.seqlen;
+        if (shapeSource && known != size)
+          return invalidArgument(p + axis + " is " + std::to_string(size) + " but tensor '" + shapeSource->name +
+                                 "' has " + axis + " " + std::to_string(known));
+        known = size;
+      } else {
+        int64_t want = layer.dimValue(axis);
+        if (size != want)
+          return invalidArgument(p + "dim " + axis + " is " + std::to_string(size) +
+                                 " but the layer was compiled with " + axis + " = " + std::to_string(want));
+      }
+      if (t.strides[k] < 0)
+        return invalidArgument(p + "stride of " + axis + " is " + std::to_string(t.strides[k]) +
+                               "; strides must be >= 0");
+      // Two elements of an output at one address would be written by two threads.
+      if (mt.role == SSMRT_ROLE_OUT && t.strides[k] == 0 && size > 1)
+        return invalidArgument(p + "stride of " + axis + " is 0 with size " + std::to_string(size) +
+                               ": an output's elements must not alias");
+    }
+    if (mt.role != SSMRT_ROLE_PARAM && !shapeSource) shapeSource = &mt;
+
+    // Bytes from the first element to one past the last: elem * (1 + sum (size-1)*stride).
+    uint64_t last = 0;
+    bool overflow = false;
+    for (int32_t k = 0; k < t.rank && !overflow; ++k) {
+      uint64_t term;
+      overflow |= __builtin_mul_overflow(uint64_t(t.sizes[k] - 1), uint64_t(t.strides[k]), &term);
+      overflow |= __builtin_add_overflow(last, term, &last);
+    }
+    uint64_t bytes = 0;
+    overflow |= __builtin_add_overflow(last, uint64_t(1), &last);
+    overflow |= __builtin_mul_overflow(last, uint64_t(elem), &bytes);
+    uintptr_t begin = reinterpret_cast<uintptr_t>(t.data), end = 0;
+    overflow |= __builtin_add_overflow(begin, uintptr_t(bytes), &end);
+    if (overflow)
+      return invalidArgument(p + "its byte extent (from its sizes and strides) overflows 64 bits");
+    ranges[i] = ByteRange{begin, end};
+  }
+
+  // An output must not share a byte with any other tensor: the kernels read inputs after
+  // writing outputs of earlier steps, and outputs are written by independent threads.
+  for (size_t j = 0; j < layer.tensors.size(); ++j) {
+    if (layer.tensors[j].role != SSMRT_ROLE_OUT) continue;
+    for (size_t i = 0; i < layer.tensors.size(); ++i) {
+      if (i == j || (layer.tensors[i].role == SSMRT_ROLE_OUT && i > j)) continue;
+      if (ranges[i].begin < ranges[j].end && ranges[j].begin < ranges[i].end)
+        return invalidArgument("tensor '" + layer.tensors[j].name + "' overlaps tensor '" +
+                               layer.tensors[i].name + "'");
+    }
+  }
+
+  if (entry == SSMRT_ENTRY_STEP) shape.seqlen = 1;
+  *out_shape = shape;
+  return Status::ok();
+}
+
+void fillTensorArgs(const ManifestLayer &layer, ssmrt_entry entry, const ssmrt_tensor *tensors,
+                    ssm_launch_args *args) {
+  for (size_t i = 0; i < layer.tensors.size(); ++i) {
+    const ssmrt_tensor &t = tensors[i];
+    ssm_tensor_arg &a = args->tensors[i];
+    a.data = t.data;
+    for (int k = 0; k < SSM_MAX_RANK; ++k) a.strides[k] = 0;
+    if (layer.tensors[i].role != SSMRT_ROLE_PARAM && entry == SSMRT_ENTRY_STEP) {
+      // The kernel always sees [batch, seq, dims...]; one step has no seq axis to stride.
+      a.strides[0] = t.strides[0];
+      a.strides[1] = 0;
+      for (int32_t k = 1; k < t.rank && k + 1 < SSM_MAX_RANK; ++k) a.strides[k + 1] = t.strides[k];
+    } else {
+      for (int32_t k = 0; k < t.rank; ++k) a.strides[k] = t.strides[k];
+    }
+  }
+}
+
+}  // namespace ssmrt

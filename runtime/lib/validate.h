@@ -1,0 +1,36 @@
+// Checking the tensors of a forward or step call against a layer's manifest, before
+// anything is launched.
+#ifndef SSMRT_LIB_VALIDATE_H
+#define SSMRT_LIB_VALIDATE_H
+
+#include <cstdint>
+
+#include "ssmrt/abi.h"
+#include "ssmrt/manifest.h"
+
+namespace ssmrt {
+
+// The batch size and sequence length a call runs with (seqlen is 1 for a step).
+struct CallShape {
+  int64_t batch = 0;
+  int64_t seqlen = 0;
+};
+
+// Checks count, dtype, rank, every named dim, batch/seqlen agreement, sizes >= 1, strides
+// >= 0, non-null data, that byte extents fit in 64 bits, that no output aliases itself
+// through a zero stride, and that no output's byte range meets another tensor's. On
+// failure (INVALID_ARGUMENT) the message names the tensor and the dim:
+//   "tensor 'x': dim D is 1024 but the layer was compiled with D = 1536".
+Status validateTensors(const ManifestLayer &layer, ssmrt_entry entry, const ssmrt_tensor *tensors,
+                       int32_t count, CallShape *out_shape);
+
+// The kernel's view of validated tensors: data and element strides per ABI slot, with the
+// step entry's missing seqlen axis given stride 0 (abi.h).
+void fillTensorArgs(const ManifestLayer &layer, ssmrt_entry entry, const ssmrt_tensor *tensors,
+                    ssm_launch_args *args);
+
+const char *entryName(ssmrt_entry entry);  // "forward", "step"
+
+}  // namespace ssmrt
+
+#endif  // SSMRT_LIB_VALIDATE_H
