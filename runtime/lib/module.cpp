@@ -1,0 +1,324 @@
+// A loaded .ssmpack: its verified entries and manifest, the lazy per-device kernel load
+// (cubin, else PTX, else NVRTC), and the ssmrt_module_* C entry points.
+#include <algorithm>
+
+#include "c_boundary.h"
+#include "objects.h"
+#include "ssmrt/nvrtc.h"
+
+namespace ssmrt {
+namespace {
+
+// A binary entry of the pack: "cubin.sm_90" -> {90, false}; "ptx.sm_90a" -> {90, true}.
+struct BinaryEntry {
+  const PackEntry *entry;
+  int arch;
+  bool archSpecific;  // an 'a'/'f' suffix: runs on exactly that arch only
+};
+
+bool parseArchEntry(const std::string &name, const std::string &prefix, BinaryEntry *out) {
+  if (name.compare(0, prefix.size(), prefix) != 0) return false;
+  size_t i = prefix.size(), start = i;
+  int arch = 0;
+  while (i < name.size() && name[i] >= '0' && name[i] <= '9' && i - start < 4) arch = arch * 10 + (name[i++] - '0');
+  if (i == start) return false;
+  bool suffix = false;
+  if (i < name.size()) {
+    if (i + 1 != name.size() || (name[i] != 'a' && name[i] != 'f')) return false;
+    suffix = true;
+  }
+  out->arch = arch;
+  out->archSpecific = suffix;
+  return true;
+}
+
+}  // namespace
+
+Status ModuleImpl::create(std::shared_ptr<ContextImpl> ctx, std::string_view bytes, const std::string &origin,
+                      std::shared_ptr<ModuleImpl> *out) {
+  std::shared_ptr<ModuleImpl> m(new ModuleImpl());
+  m->ctx_ = std::move(ctx);
+  m->origin_ = origin;
+  const std::string where = "module '" + origin + "': ";
+  Status s = readPack(bytes, &m->entries_);
+  if (!s) return s.prefixed(where);
+  const PackEntry *manifest = findPackEntry(m->entries_, "manifest.json");
+  if (!manifest) return formatError(where + "the pack has no manifest.json");
+  s = parseManifest(manifest->bytes, &m->manifest_);
+  if (!s) return s.prefixed(where);
+
+  bool hasCode = findPackEntry(m->entries_, "source.cu") != nullptr;
+  for (const PackEntry &e : m->entries_)
+    hasCode |= e.name.rfind("cubin.", 0) == 0 || e.name.rfind("ptx.", 0) == 0;
+  if (!hasCode) return formatError(where + "the pack has no cubin, no PTX and no source.cu");
+
+  // Layers point into manifest_, which is never modified or moved after this.
+  for (const ManifestLayer &ml : m->manifest_.layers) {
+    auto layer = std::make_unique<ssmrt_layer>();
+    layer->module = m.get();
+    layer->manifest = &ml;
+    auto dimList = [&](const std::vector<std::string> &dims) {
+      ssmrt_layer::DimList list;
+      for (const std::string &d : dims) {
+        list.names.push_back(d.c_str());
+        list.values.push_back(ml.dimValue(d));
+      }
+      return list;
+    };
+    for (const ManifestTensor &t : ml.tensors) layer->tensorDims.push_back(dimList(t.dims));
+    for (const ManifestState &st : ml.states) layer->stateDims.push_back(dimList(st.dims));
+    m->layers_.push_back(std::move(layer));
+  }
+  *out = std::move(m);
+  return Status::ok();
+}
+
+ModuleImpl::~ModuleImpl() {
+  if (!cuModule_) return;
+  ScopedContext scope(ctx_->cuContext());
+  if (!scope.status()) return;
+  // Unloading code that queued kernels still run is undefined: let them finish first.
+  ctx_->driver().streamSynchronize(ctx_->stream());
+  ctx_->driver().moduleUnload(cuModule_);
+}
+
+Status ModuleImpl::ensureLoaded() {
+  Status s = ctx_->requireDevice("loading the kernels of module '" + origin_ + "'");
+  if (!s) return s;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (loaded_) return Status::ok();
+  if (!stickyError_.isOk()) return stickyError_;
+  s = loadFromPack();
+  if (s.code() == SSMRT_COMPILE_ERROR) stickyError_ = s;
+  return s;
+}
+
+CUfunction ModuleImpl::function(const std::string &kernel) const {
+  auto it = functions_.find(kernel);
+  return it == functions_.end() ? nullptr : it->second;
+}
+
+Status ModuleImpl::loadFromPack() {
+  const CudaDriver &d = ctx_->driver();
+  const int dev = ctx_->smArch();
+  const std::string devArch = "sm_" + std::to_string(dev);
+  ScopedContext scope(ctx_->cuContext());
+  if (!scope.status()) return scope.status();
+
+  // A cubin runs on its own major version at an equal or higher minor (non-specific ones);
+  // PTX is JIT-compiled for any equal or newer arch. Best candidates first.
+  std::vector<BinaryEntry> cubins, ptxs;
+  for (const PackEntry &e : entries_) {
+    BinaryEntry b{&e, 0, false};
+    if (parseArchEntry(e.name, "cubin.sm_", &b)) {
+      bool runs = b.archSpecific ? b.arch == dev : (b.arch / 10 == dev / 10 && b.arch <= dev);
+      if (runs) cubins.push_back(b);
+    } else if (parseArchEntry(e.name, "ptx.sm_", &b)) {
+      bool runs = b.archSpecific ? b.arch == dev : b.arch <= dev;
+      if (runs) ptxs.push_back(b);
+    }
+  }
+  auto newestFirst = [](const BinaryEntry &a, const BinaryEntry &b) {
+    return a.arch != b.arch ? a.arch > b.arch : a.archSpecific > b.archSpecific;
+  };
+  std::sort(cubins.begin(), cubins.end(), newestFirst);
+  std::sort(ptxs.begin(), ptxs.end(), newestFirst);
+
+  std::vector<std::string> attempts;  // why each candidate failed, for the final message
+  Status last(SSMRT_UNSUPPORTED, "");
+  CUmodule mod = nullptr;
+
+  for (const BinaryEntry &b : cubins) {
+    Status s = cuCheck(d.moduleLoadData(&mod, b.entry->bytes.data()), "cuModuleLoadData", SSMRT_COMPILE_ERROR);
+    if (s) {
+      loadedFrom_ = b.entry->name;
+      break;
+    }
+    mod = nullptr;
+    attempts.push_back(b.entry->name + ": " + s.message());
+    last = s;
+  }
+  for (size_t i = 0; !mod && i < ptxs.size(); ++i) {
+    const BinaryEntry &b = ptxs[i];
+    char log[8192] = {0};
+    CUjit_option opts[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+    void *vals[] = {log, reinterpret_cast<void *>(uintptr_t(sizeof log - 1))};
+    // c_str(): the JIT reads PTX as a NUL-terminated string.
+    Status s = cuCheck(d.moduleLoadDataEx(&mod, b.entry->bytes.c_str(), 2, opts, vals), "cuModuleLoadDataEx (PTX JIT)",
+                       SSMRT_COMPILE_ERROR);
+    if (s) {
+      loadedFrom_ = b.entry->name;
+      break;
+    }
+    mod = nullptr;
+    attempts.push_back(b.entry->name + ": " + s.message() + (log[0] ? std::string(":\n") + log : ""));
+    last = s;
+  }
+  const PackEntry *source = findPackEntry(entries_, "source.cu");
+  if (!mod && source) {
+    NvrtcRequest req;
+    req.source = source->bytes;
+    req.name = origin_ + ":source.cu";
+    req.options = manifest_.nvrtcOptions;
+    req.arch = devArch;
+    req.output = NvrtcOutput::Cubin;
+    NvrtcResult compiled;
+    Status s = compileCudaCached(req, &ctx_->cache(), &compiled);
+    if (s) {
+      s = cuCheck(d.moduleLoadData(&mod, compiled.binary.data()), "cuModuleLoadData (NVRTC output)", SSMRT_COMPILE_ERROR);
+      if (s) loadedFrom_ = "source.cu compiled for " + devArch;
+    }
+    if (!s) {
+      mod = nullptr;
+      attempts.push_back("source.cu: " + s.message());
+      last = s;
+    }
+  }
+  if (!mod) {
+    std::string m = "module '" + origin_ + "' has no kernels this " + devArch + " device can run";
+    if (attempts.empty()) {
+      m += ": no cubin for sm_" + std::to_string(dev / 10) + "x (x <= " + std::to_string(dev % 10) +
+           "), no PTX for " + devArch + " or older, and no source.cu";
+      return Status(SSMRT_UNSUPPORTED, m);
+    }
+    for (const std::string &a : attempts) m += "\n  " + a;
+    return Status(last.code(), m);
+  }
+
+  // Resolve every kernel now, so a pack that names a missing kernel fails at load, and
+  // raise the shared-memory limit where a launch asks for more than the default 48 KB.
+  std::map<std::string, CUfunction> functions;
+  std::map<std::string, uint32_t> smem;
+  for (const ManifestLayer &layer : manifest_.layers) {
+    for (const auto *entry : {&layer.forward, &layer.step}) {
+      for (const ManifestLaunch &l : *entry) {
+        smem[l.kernel] = std::max(smem[l.kernel], l.smem);
+        if (functions.count(l.kernel)) continue;
+        CUfunction f = nullptr;
+        Status s = cuCheck(d.moduleGetFunction(&f, mod, l.kernel.c_str()), "cuModuleGetFunction", SSMRT_NOT_FOUND);
+        if (!s) {
+          d.moduleUnload(mod);
+          return Status(SSMRT_NOT_FOUND, "kernel '" + l.kernel + "' of layer '" + layer.name + "' (" +
+                                             layer.locationString() + ") is not in " + loadedFrom_ + " of module '" +
+                                             origin_ + "': " + s.message());
+        }
+        functions[l.kernel] = f;
+      }
+    }
+  }
+  for (const auto &[kernel, bytes] : smem) {
+    if (bytes <= 48 * 1024) continue;
+    Status s = cuCheck(d.funcSetAttribute(functions[kernel], CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, int(bytes)),
+                       "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)", SSMRT_UNSUPPORTED);
+    if (!s) {
+      d.moduleUnload(mod);
+      return Status(s.code(), "kernel '" + kernel + "' asks for " + std::to_string(bytes) +
+                                  " bytes of shared memory, which this device refuses: " + s.message());
+    }
+  }
+  cuModule_ = mod;
+  functions_ = std::move(functions);
+  loaded_ = true;
+  return Status::ok();
+}
+
+}  // namespace ssmrt
+
+using namespace ssmrt;
+
+namespace {
+
+Status loadModule(ssmrt_context *ctx, std::string_view bytes, const std::string &origin, ssmrt_module **out) {
+  std::shared_ptr<ModuleImpl> m;
+  Status s = ModuleImpl::create(ctx->impl, bytes, origin, &m);
+  if (!s) return s;
+  *out = new ssmrt_module{std::move(m)};
+  return Status::ok();
+}
+
+}  // namespace
+
+extern "C" {
+
+ssmrt_status ssmrt_module_load_file(ssmrt_context *ctx, const char *path, ssmrt_module **out_module) {
+  const char *fn = __func__;
+  return guarded(fn, [&]() -> Status {
+    if (!out_module) return nullArgument(fn, "out_module");
+    *out_module = nullptr;
+    if (!ctx) return nullArgument(fn, "ctx");
+    if (!path) return nullArgument(fn, "path");
+    std::string bytes;
+    Status s = readFileBytes(path, &bytes);
+    if (!s) return s.prefixed(std::string(fn) + ": ");
+    return loadModule(ctx, bytes, path, out_module);
+  });
+}
+
+ssmrt_status ssmrt_module_load_memory(ssmrt_context *ctx, const void *data, size_t size,
+                                      ssmrt_module **out_module) {
+  const char *fn = __func__;
+  return guarded(fn, [&]() -> Status {
+    if (!out_module) return nullArgument(fn, "out_module");
+    *out_module = nullptr;
+    if (!ctx) return nullArgument(fn, "ctx");
+    if (!data && size > 0) return nullArgument(fn, "data");
+    return loadModule(ctx, std::string_view(static_cast<const char *>(data), data ? size : 0), "<memory>",
+                      out_module);
+  });
+}
+
+void ssmrt_module_release(ssmrt_module *module) { delete module; }
+
+ssmrt_status ssmrt_module_prepare(ssmrt_module *module) {
+  const char *fn = __func__;
+  return guarded(fn, [&]() -> Status {
+    if (!module) return nullArgument(fn, "module");
+    return module->impl->ensureLoaded();
+  });
+}
+
+ssmrt_status ssmrt_module_layer_count(const ssmrt_module *module, int32_t *out_count) {
+  const char *fn = __func__;
+  return guarded(fn, [&]() -> Status {
+    if (!module) return nullArgument(fn, "module");
+    if (!out_count) return nullArgument(fn, "out_count");
+    *out_count = int32_t(module->impl->layers().size());
+    return Status::ok();
+  });
+}
+
+ssmrt_status ssmrt_module_layer(const ssmrt_module *module, int32_t index, ssmrt_layer **out_layer) {
+  const char *fn = __func__;
+  return guarded(fn, [&]() -> Status {
+    if (!out_layer) return nullArgument(fn, "out_layer");
+    *out_layer = nullptr;
+    if (!module) return nullArgument(fn, "module");
+    const auto &layers = module->impl->layers();
+    if (index < 0 || size_t(index) >= layers.size())
+      return invalidArgument(std::string(fn) + ": layer index " + std::to_string(index) + " is out of range (the module has " +
+                             std::to_string(layers.size()) + " layers)");
+    *out_layer = layers[size_t(index)].get();
+    return Status::ok();
+  });
+}
+
+ssmrt_status ssmrt_module_layer_by_name(const ssmrt_module *module, const char *name, ssmrt_layer **out_layer) {
+  const char *fn = __func__;
+  return guarded(fn, [&]() -> Status {
+    if (!out_layer) return nullArgument(fn, "out_layer");
+    *out_layer = nullptr;
+    if (!module) return nullArgument(fn, "module");
+    if (!name) return nullArgument(fn, "name");
+    std::string names;
+    for (const auto &layer : module->impl->layers()) {
+      if (layer->manifest->name == name) {
+        *out_layer = layer.get();
+        return Status::ok();
+      }
+      names += (names.empty() ? "'" : ", '") + layer->manifest->name + "'";
+    }
+    return notFound("module '" + module->impl->origin() + "' has no layer '" + name + "' (it has " + names + ")");
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,145 @@
+// What the C handles are: the context, module, layer and state objects behind ssmrt.h.
+//
+// Ownership: a C handle to a context or module holds a shared_ptr to the object; modules
+// hold their context and states hold their module the same way, which is why handles may
+// be released in any order. Layers are owned by their module.
+#ifndef SSMRT_LIB_OBJECTS_H
+#define SSMRT_LIB_OBJECTS_H
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cuda_driver.h"
+#include "ssmrt/cache.h"
+#include "ssmrt/manifest.h"
+#include "ssmrt/pack.h"
+
+namespace ssmrt {
+
+class ContextImpl {
+ public:
+  // SSMRT_DEVICE_NONE gives a context with no device that never touches the driver.
+  static Status create(const ssmrt_context_options &options, std::shared_ptr<ContextImpl> *out);
+  ~ContextImpl();
+
+  bool hasDevice() const { return hasDevice_; }
+  // NO_DEVICE with a message naming `what` when the context has no device.
+  Status requireDevice(const std::string &what) const;
+
+  const CudaDriver &driver() const { return *driver_; }
+  CUcontext cuContext() const { return cuContext_; }
+  CUstream stream() const { return stream_; }
+  int smArch() const { return info_.sm_arch; }
+  const ssmrt_device_info &info() const { return info_; }
+  DiskCache &cache() { return cache_; }
+
+  // Holds the context's workspace for one call: launches of one call share it, and calls
+  // on the context's one stream are ordered, so one buffer serves every call.
+  std::mutex &workspaceMutex() { return workspaceMutex_; }
+  // A device buffer of at least `bytes` (null when 0). Call with workspaceMutex() held
+  // and the CUDA context current.
+  Status workspace(uint64_t bytes, CUdeviceptr *out);
+
+ private:
+  ContextImpl() : cache_("") {}
+
+  bool hasDevice_ = false;
+  const CudaDriver *driver_ = nullptr;
+  CUdevice device_ = 0;
+  CUcontext cuContext_ = nullptr;
+  CUstream stream_ = nullptr;
+  ssmrt_device_info info_{};
+  DiskCache cache_;
+  std::mutex workspaceMutex_;
+  CUdeviceptr workspace_ = 0;
+  uint64_t workspaceBytes_ = 0;
+};
+
+class ModuleImpl;
+
+}  // namespace ssmrt
+
+// A layer: the manifest entry plus the arrays the introspection calls hand out.
+struct ssmrt_layer {
+  ssmrt::ModuleImpl *module = nullptr;
+  const ssmrt::ManifestLayer *manifest = nullptr;
+  struct DimList {
+    std::vector<const char *> names;
+    std::vector<int64_t> values;
+  };
+  std::vector<DimList> tensorDims, stateDims;
+};
+
+namespace ssmrt {
+
+class ModuleImpl : public std::enable_shared_from_this<ModuleImpl> {
+ public:
+  static Status create(std::shared_ptr<ContextImpl> ctx, std::string_view bytes, const std::string &origin,
+                       std::shared_ptr<ModuleImpl> *out);
+  ~ModuleImpl();
+
+  ContextImpl &context() { return *ctx_; }
+  const Manifest &manifest() const { return manifest_; }
+  const std::vector<std::unique_ptr<ssmrt_layer>> &layers() const { return layers_; }
+  const std::string &origin() const { return origin_; }
+
+  // Loads the kernels for the context's device on first call (cubin, else PTX, else
+  // NVRTC through the disk cache) and resolves every kernel the manifest names.
+  // Thread-safe; a compile error is remembered, other failures are retried next call.
+  Status ensureLoaded();
+  // The function of a kernel; valid after ensureLoaded succeeded.
+  CUfunction function(const std::string &kernel) const;
+
+ private:
+  ModuleImpl() = default;
+  Status loadFromPack();  // the three-way choice; mutex_ held
+
+  std::shared_ptr<ContextImpl> ctx_;
+  std::string origin_;  // the file name, or "<memory>", for messages
+  std::vector<PackEntry> entries_;
+  Manifest manifest_;
+  std::vector<std::unique_ptr<ssmrt_layer>> layers_;
+
+  std::mutex mutex_;
+  bool loaded_ = false;
+  Status stickyError_;  // a compile error, returned again without recompiling
+  CUmodule cuModule_ = nullptr;
+  std::string loadedFrom_;  // the pack entry the binary came from, for messages
+  std::map<std::string, CUfunction> functions_;
+};
+
+// Where each of a layer's states lies in a state buffer of `batch` elements: offsets are
+// 256-byte aligned in device memory; the host image packs them with no gaps.
+struct StateLayout {
+  std::vector<uint64_t> deviceOffset, hostOffset, bytes;
+  uint64_t deviceBytes = 0, hostBytes = 0;
+};
+Status stateLayout(const ssmrt_layer &layer, int64_t batch, StateLayout *out);
+
+// INVALID_ARGUMENT unless the state was created for this layer and this batch size; `which`
+// names the argument in the message ("initial", "final", "state").
+Status checkStateFor(const ssmrt_state &state, const ssmrt_layer &layer, int64_t batch, const char *which);
+
+}  // namespace ssmrt
+
+struct ssmrt_context {
+  std::shared_ptr<ssmrt::ContextImpl> impl;
+};
+
+struct ssmrt_module {
+  std::shared_ptr<ssmrt::ModuleImpl> impl;
+};
+
+struct ssmrt_state {
+  std::shared_ptr<ssmrt::ModuleImpl> module;  // keeps the layer alive
+  const ssmrt_layer *layer = nullptr;
+  int64_t batch = 0;
+  ssmrt::StateLayout layout;
+  CUdeviceptr device = 0;             // with a device
+  std::vector<unsigned char> host;    // on an SSMRT_DEVICE_NONE context, same layout
+};
+
+#endif  // SSMRT_LIB_OBJECTS_H

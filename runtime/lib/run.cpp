@@ -1,0 +1,120 @@
+// Running a layer: validate everything, plan the launches, fill ssm_launch_args and queue
+// the entry's kernels on the context's stream (ssmrt_layer_forward / ssmrt_layer_step).
+#include <cstring>
+
+#include "c_boundary.h"
+#include "launch_plan.h"
+#include "objects.h"
+#include "validate.h"
+
+namespace ssmrt {
+namespace {
+
+constexpr uint64_t kWorkspaceAlignment = 256;
+
+std::string dims3(const uint32_t v[3]) {
+  return "[" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " + std::to_string(v[2]) + "]";
+}
+
+Status runEntry(const ssmrt_layer &layer, ssmrt_entry entry, const ssmrt_tensor *tensors, int32_t count,
+                const ssmrt_state *initial, ssmrt_state *final) {
+  const ManifestLayer &ml = *layer.manifest;
+  const std::string who = "layer '" + ml.name + "' " + entryName(entry);
+
+  // Everything the caller passed is checked before anything is queued.
+  CallShape shape;
+  Status s = validateTensors(ml, entry, tensors, count, &shape);
+  if (!s) return s.prefixed(who + ": ");
+  const char *initialName = entry == SSMRT_ENTRY_STEP ? "the" : "the initial";
+  if (initial && !(s = checkStateFor(*initial, layer, shape.batch, initialName))) return s.prefixed(who + ": ");
+  if (final && !(s = checkStateFor(*final, layer, shape.batch, entry == SSMRT_ENTRY_STEP ? "the" : "the final")))
+    return s.prefixed(who + ": ");
+  LaunchPlan plan;
+  s = planLaunches(ml, entry, shape, &plan);
+  if (!s) return s;
+
+  ModuleImpl &module = *layer.module;
+  ContextImpl &ctx = module.context();
+  s = ctx.requireDevice(who + " was validated but cannot run");
+  if (!s) return s;
+  s = module.ensureLoaded();
+  if (!s) return s;
+  ScopedContext scope(ctx.cuContext());
+  if (!scope.status()) return scope.status();
+  const CudaDriver &d = ctx.driver();
+
+  ssm_launch_args args;
+  std::memset(&args, 0, sizeof args);
+  args.batch = shape.batch;
+  args.seqlen = shape.seqlen;
+  fillTensorArgs(ml, entry, tensors, &args);
+  const StateLayout *layout = initial ? &initial->layout : final ? &final->layout : nullptr;
+  for (size_t i = 0; layout && i < layout->bytes.size(); ++i) {
+    if (initial) args.h0[i] = reinterpret_cast<void *>(initial->device + layout->deviceOffset[i]);
+    if (final) args.hT[i] = reinterpret_cast<void *>(final->device + layout->deviceOffset[i]);
+  }
+  if (initial) args.flags |= SSM_FLAG_HAS_H0;
+  if (final) args.flags |= SSM_FLAG_WRITE_HT;
+
+  // One call at a time fills the shared workspace; the stream orders the kernels.
+  std::lock_guard<std::mutex> lock(ctx.workspaceMutex());
+  uint64_t wsBytes = (plan.workspaceBytes + kWorkspaceAlignment - 1) / kWorkspaceAlignment * kWorkspaceAlignment;
+  // A forward whose initial and final state are one buffer reads a copy of the initial
+  // state, so a kernel that writes hT early cannot clobber h0 that another block still
+  // reads. (A step reads and writes each element in the same thread: no copy needed.)
+  uint64_t copyBytes = entry == SSMRT_ENTRY_FORWARD && initial && initial == final ? layout->deviceBytes : 0;
+  CUdeviceptr base = 0;
+  s = ctx.workspace(wsBytes + copyBytes, &base);
+  if (!s) return s.prefixed(who + ": ");
+  args.workspace = plan.workspaceBytes ? reinterpret_cast<void *>(base) : nullptr;
+  if (copyBytes) {
+    CUdeviceptr copy = base + wsBytes;
+    s = cuCheck(d.memcpyDtoDAsync(copy, initial->device, size_t(copyBytes), ctx.stream()),
+                "cuMemcpyDtoDAsync (initial state)");
+    if (!s) return s.prefixed(who + ": ");
+    for (size_t i = 0; i < layout->bytes.size(); ++i)
+      args.h0[i] = reinterpret_cast<void *>(copy + layout->deviceOffset[i]);
+  }
+
+  for (const PlannedLaunch &p : plan.launches) {
+    const ManifestLaunch &l = *p.launch;
+    void *params[] = {&args};
+    CUresult r = d.launchKernel(module.function(l.kernel), p.grid[0], p.grid[1], p.grid[2], l.block[0], l.block[1],
+                                l.block[2], l.smem, ctx.stream(), params, nullptr);
+    if (r != CUDA_SUCCESS)
+      return cuCheck(r, "cuLaunchKernel")
+          .prefixed("launch of kernel '" + l.kernel + "' (grid " + dims3(p.grid) + ", block " + dims3(l.block) +
+                    ", smem " + std::to_string(l.smem) + ") for " + who + " (" + ml.locationString() + ") at batch " +
+                    std::to_string(shape.batch) + ", seqlen " + std::to_string(shape.seqlen) + " failed: ");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+}  // namespace ssmrt
+
+using namespace ssmrt;
+
+extern "C" {
+
+ssmrt_status ssmrt_layer_forward(const ssmrt_layer *layer, const ssmrt_tensor *tensors, int32_t tensor_count,
+                                 const ssmrt_state *initial, ssmrt_state *final_state) {
+  const char *fn = __func__;
+  return guarded(fn, [&]() -> Status {
+    if (!layer) return nullArgument(fn, "layer");
+    return runEntry(*layer, SSMRT_ENTRY_FORWARD, tensors, tensor_count, initial, final_state);
+  });
+}
+
+ssmrt_status ssmrt_layer_step(const ssmrt_layer *layer, const ssmrt_tensor *tensors, int32_t tensor_count,
+                              ssmrt_state *state) {
+  const char *fn = __func__;
+  return guarded(fn, [&]() -> Status {
+    if (!layer) return nullArgument(fn, "layer");
+    if (!state && !layer->manifest->states.empty())
+      return nullArgument(fn, "state").prefixed("layer '" + layer->manifest->name + "' step: ");
+    return runEntry(*layer, SSMRT_ENTRY_STEP, tensors, tensor_count, state, state);
+  });
+}
+
+}  // extern "C"
