@@ -1,6 +1,18 @@
 // ssmc: the command-line driver. Reads a script, runs the pipeline to the stage asked for and
 // prints it, or builds an .ssmpack.
+#include "ssmc/MLIRGen.h"
 #include "ssmc/Sema.h"
+
+#include "ssm/EmitC.h"
+#include "ssm/Passes.h"
+
+#include "mlir/Dialect/EmitC/IR/EmitC.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
 #include <cstdio>
@@ -22,6 +34,13 @@ its states and what the compiler found (selective or LTI, scalar decay per head)
 options:
   --emit=STAGE        print one stage of the pipeline and stop:
                         ast      the typed AST (dims and dtype on every node)
+                        ssm      the ssm dialect as MLIRGen emits it (one op per concept)
+                        fused    after the pass pipeline: classify, fuse, derive-step,
+                                 select-strategy
+                        emitc    the fused regions lowered to EmitC
+                        cpp      the C++ that EmitC prints for the fused regions
+  --strategy=NAME     force the kernel strategy of every fused op (lane, chunked, ssd)
+  --assume-batch=N    batch size the strategy cost model assumes (default 1)
   -I DIR              add DIR to the directories searched by import (repeatable)
   --dim NAME=SIZE     set (or override) the size of a dim, e.g. --dim N=16 (repeatable)
   --dtype=DTYPE       storage dtype of ins and outs declared without one: f32 (default), f16, bf16
@@ -37,6 +56,8 @@ struct Args {
   std::string emit = "summary";
   std::string output;
   bool time = false;
+  std::string strategy;
+  long long assumeBatch = 1;
   unsigned maxErrors = 50;
   ssmc::sema::Options sema;
 };
@@ -102,6 +123,14 @@ int parseArgs(int argc, char **argv, Args &a) {
       if (!dt || *dt == ssmc::sema::DType::C64)
         return usageError("--dtype " + v + ": expected f32, f16 or bf16");
       a.sema.defaultDType = *dt;
+    } else if (s.rfind("--strategy", 0) == 0) {
+      if (!value(i, "--strategy", v) || (v != "lane" && v != "chunked" && v != "ssd"))
+        return usageError("--strategy needs lane, chunked or ssd");
+      a.strategy = v;
+    } else if (s.rfind("--assume-batch", 0) == 0) {
+      if (!value(i, "--assume-batch", v) || std::strtoll(v.c_str(), nullptr, 10) <= 0)
+        return usageError("--assume-batch needs a positive number");
+      a.assumeBatch = std::strtoll(v.c_str(), nullptr, 10);
     } else if (s.rfind("--max-errors", 0) == 0) {
       if (!value(i, "--max-errors", v))
         return usageError("--max-errors needs a number");
@@ -122,12 +151,12 @@ int parseArgs(int argc, char **argv, Args &a) {
   }
   if (a.file.empty())
     return usageError("no input file");
-  static const char *stages[] = {"summary", "ast"};
+  static const char *stages[] = {"summary", "ast", "ssm", "fused", "emitc", "cpp"};
   bool known = false;
   for (const char *st : stages)
     known |= a.emit == st;
   if (!known)
-    return usageError("unknown stage '" + a.emit + "' for --emit (known: ast)");
+    return usageError("unknown stage '" + a.emit + "' for --emit (known: ast, ssm, fused, emitc, cpp)");
   if (a.command == "build")
     return usageError("'ssmc build' needs the CUDA target, which this build of ssmc does not have yet");
   return -1;
@@ -151,6 +180,9 @@ void printSummary(const ssmc::sema::Program &p, std::ostream &os) {
        << (l.facts.scalarDecay ? ", scalar decay per head" : "") << "\n";
   }
 }
+
+int runMlirStages(const Args &args, const ssmc::sema::Program &prog, const ssmc::SourceManager &sm,
+                  ssmc::DiagEngine &diags);
 
 } // namespace
 
@@ -179,6 +211,80 @@ int main(int argc, char **argv) {
     ssmc::sema::printTyped(prog, std::cout);
     return 0;
   }
-  printSummary(prog, std::cout);
+  if (args.emit == "summary") {
+    printSummary(prog, std::cout);
+    return 0;
+  }
+  return runMlirStages(args, prog, sm, diags);
+}
+
+namespace {
+
+/// MLIR's diagnostics printed like the front end's: file:line:col: severity: message.
+void printMlirDiagnostic(mlir::Diagnostic &d) {
+  llvm::errs() << d.getLocation() << ": ";
+  switch (d.getSeverity()) {
+  case mlir::DiagnosticSeverity::Error:
+    llvm::errs() << "error: ";
+    break;
+  case mlir::DiagnosticSeverity::Warning:
+    llvm::errs() << "warning: ";
+    break;
+  case mlir::DiagnosticSeverity::Remark:
+    llvm::errs() << "remark: ";
+    break;
+  default:
+    llvm::errs() << "note: ";
+  }
+  llvm::errs() << d.str() << "\n";
+}
+
+int runMlirStages(const Args &args, const ssmc::sema::Program &prog, const ssmc::SourceManager &sm,
+                  ssmc::DiagEngine &diags) {
+  using clock = std::chrono::steady_clock;
+  auto t0 = clock::now();
+  mlir::MLIRContext ctx;
+  ctx.loadDialect<mlir::emitc::EmitCDialect, mlir::func::FuncDialect, mlir::scf::SCFDialect>();
+  bool errors = false;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+    errors |= d.getSeverity() == mlir::DiagnosticSeverity::Error;
+    // Remarks explain what was not fused; show them only where fusion is the stage asked for.
+    if (d.getSeverity() != mlir::DiagnosticSeverity::Remark || args.emit != "ssm")
+      printMlirDiagnostic(d);
+    return mlir::success();
+  });
+  ssmc::DiagEngine genDiags(sm);
+  mlir::OwningOpRef<mlir::ModuleOp> module = ssmc::mlirGen(ctx, prog, sm, genDiags);
+  genDiags.print(std::cerr);
+  if (!module)
+    return 1;
+  auto t1 = clock::now();
+  if (args.emit == "ssm") {
+    module->print(llvm::outs());
+    llvm::outs() << "\n";
+    return 0;
+  }
+  mlir::PassManager pm(&ctx);
+  mlir::ssm::PipelineOptions opts;
+  opts.forceStrategy = args.strategy;
+  opts.batch = args.assumeBatch;
+  mlir::ssm::buildSsmPipeline(pm, opts);
+  if (args.emit == "emitc")
+    mlir::ssm::buildSsmLoweringPipeline(pm);
+  if (mlir::failed(pm.run(*module)) || errors)
+    return 1;
+  auto t2 = clock::now();
+  if (args.time)
+    std::cerr << "ssmc: time: mlirgen " << std::chrono::duration<double, std::milli>(t1 - t0).count()
+              << " ms, passes " << std::chrono::duration<double, std::milli>(t2 - t1).count() << " ms\n";
+  if (args.emit == "cpp") {
+    if (mlir::failed(mlir::ssm::emitRegionFunctions(*module, llvm::outs())))
+      return 1;
+    return 0;
+  }
+  module->print(llvm::outs());
+  llvm::outs() << "\n";
   return 0;
 }
+
+} // namespace
