@@ -1,0 +1,75 @@
+// kernels_bench.cuh — the benchmark instantiations: every shape of shared/ANCHORS.md with several
+// launch configurations each, so that one device run measures what the cost model should pick.
+// Included by kernels_bench_*.cu, one dtype per translation unit (parallel builds).
+#ifndef SSM_TESTS_GPU_KERNELS_BENCH_CUH
+#define SSM_TESTS_GPU_KERNELS_BENCH_CUH
+
+#include "instantiate.cuh"
+
+namespace bcfg {
+using ssm::LaneCfg;
+using ssm::StepCfg;
+using S8T16W2 = LaneCfg<8, 16, 2>;
+using S8T16W4 = LaneCfg<8, 16, 4>;
+using S4T16W2 = LaneCfg<4, 16, 2>;
+using S4T16W1 = LaneCfg<4, 16, 1>;
+using S16T16W2 = LaneCfg<16, 16, 2>;
+using S8T16W2P2 = LaneCfg<8, 16, 2, 2>;
+using S16T16W2P4 = LaneCfg<16, 16, 2, 4>;
+using S8T16W2C1024 = LaneCfg<8, 16, 2, 0, 1024>;
+using S4T16W2C2048 = LaneCfg<4, 16, 2, 0, 2048>;
+using S16T8W4 = LaneCfg<16, 8, 4>;
+using S32T8W4 = LaneCfg<32, 8, 4>;
+using S16T16W4 = LaneCfg<16, 16, 4>;
+using St2W4 = StepCfg<2, 4>;
+using St4W4 = StepCfg<4, 4>;
+using St4W8 = StepCfg<4, 8>;
+using St8W4 = StepCfg<8, 4>;
+using St16W4 = StepCfg<16, 4>;
+}  // namespace bcfg
+
+// Mamba S6 at every ANCHORS shape: D in {1536, 2048, 5120} with N 16, D 2048 with N 64.
+#define SSMT_S6_BENCH(P, T, DT)                                                                 \
+  namespace P##_l {                                                                            \
+  using D1536 = layers::MambaS6<T, 1536, 16, int>;                                             \
+  using D1536L = layers::MambaS6<T, 1536, 16, long long>;                                      \
+  using D2048 = layers::MambaS6<T, 2048, 16, int>;                                             \
+  using D5120 = layers::MambaS6<T, 5120, 16, int>;                                             \
+  using D2048N64 = layers::MambaS6<T, 2048, 64, int>;                                          \
+  }                                                                                            \
+  SSMT_LANE(P##_d1536_s8t16w2, P##_l::D1536, bcfg::S8T16W2, "s6", DT, "bench", 0, 0, true)     \
+  SSMT_LANE(P##_d1536_s8t16w2_i64, P##_l::D1536L, bcfg::S8T16W2, "s6", DT, "bench", 0, 0,      \
+            false)                                                                             \
+  SSMT_LANE(P##_d1536_s8t16w4, P##_l::D1536, bcfg::S8T16W4, "s6", DT, "bench", 0, 0, true)     \
+  SSMT_LANE(P##_d1536_s4t16w2, P##_l::D1536, bcfg::S4T16W2, "s6", DT, "bench", 0, 0, true)     \
+  SSMT_LANE(P##_d1536_s8t16w2p2, P##_l::D1536, bcfg::S8T16W2P2, "s6", DT, "bench", 0, 0, true) \
+  SSMT_LANE(P##_d1536_s16t16w2, P##_l::D1536, bcfg::S16T16W2, "s6", DT, "bench", 0, 0, true)   \
+  SSMT_LANE(P##_d2048_s8t16w2, P##_l::D2048, bcfg::S8T16W2, "s6", DT, "bench", 0, 0, true)     \
+  SSMT_LANE(P##_d2048_s4t16w2, P##_l::D2048, bcfg::S4T16W2, "s6", DT, "bench", 0, 0, true)     \
+  SSMT_LANE(P##_d2048_s8t16w2p2, P##_l::D2048, bcfg::S8T16W2P2, "s6", DT, "bench", 0, 0, true) \
+  SSMT_LANE(P##_d2048_s16t16w2, P##_l::D2048, bcfg::S16T16W2, "s6", DT, "bench", 0, 0, true)   \
+  SSMT_LANE(P##_d5120_s8t16w2, P##_l::D5120, bcfg::S8T16W2, "s6", DT, "bench", 0, 0, true)     \
+  SSMT_LANE(P##_d5120_s4t16w2, P##_l::D5120, bcfg::S4T16W2, "s6", DT, "bench", 0, 0, true)     \
+  SSMT_LANE(P##_d5120_s4t16w1, P##_l::D5120, bcfg::S4T16W1, "s6", DT, "bench", 0, 0, true)     \
+  SSMT_LANE(P##_d5120_s8t16w2p2, P##_l::D5120, bcfg::S8T16W2P2, "s6", DT, "bench", 0, 0, true) \
+  SSMT_CHUNK(P##_d5120_s8t16w2c1024, P##_l::D5120, bcfg::S8T16W2C1024, "s6", DT, "bench", 0,   \
+             0, true)                                                                          \
+  SSMT_CHUNK(P##_d5120_s4t16w2c2048, P##_l::D5120, bcfg::S4T16W2C2048, "s6", DT, "bench", 0,   \
+             0, true)                                                                          \
+  SSMT_LANE(P##_d2048n64_s8t16w2, P##_l::D2048N64, bcfg::S8T16W2, "s6", DT, "bench", 0, 0,     \
+            true)                                                                              \
+  SSMT_LANE(P##_d2048n64_s8t16w4, P##_l::D2048N64, bcfg::S8T16W4, "s6", DT, "bench", 0, 0,     \
+            true)                                                                              \
+  SSMT_LANE(P##_d2048n64_s16t16w2, P##_l::D2048N64, bcfg::S16T16W2, "s6", DT, "bench", 0, 0,   \
+            true)                                                                              \
+  SSMT_LANE(P##_d2048n64_s16t16w2p4, P##_l::D2048N64, bcfg::S16T16W2P4, "s6", DT, "bench", 0,  \
+            0, true)
+
+// Mamba-2 SSD, P 64, N 128, H in {24, 32, 80}.
+#define SSMT_SSD_BENCH(P, T, DT, H)                                                              \
+  namespace P##_h##H { using L = layers::Mamba2SSD<T, H, 64, 128, int>; }                      \
+  SSMT_LANE(P##_h##H##_s16t8w4, P##_h##H::L, bcfg::S16T8W4, "ssd", DT, "bench", H, 64, true)    \
+  SSMT_LANE(P##_h##H##_s32t8w4, P##_h##H::L, bcfg::S32T8W4, "ssd", DT, "bench", H, 64, true)    \
+  SSMT_LANE(P##_h##H##_s16t16w4, P##_h##H::L, bcfg::S16T16W4, "ssd", DT, "bench", H, 64, true)
+
+#endif
