@@ -34,9 +34,11 @@ using TensorMap = std::map<std::string, HostTensor>;
 
 /// The default value of every param that has an initializer: an init (`param A: [D, N] =
 /// s4d_real`) evaluated at every index, or an expression of constants and earlier params
-/// (`= 1`, `= 2 * B`) broadcast to the param's dims. Fills `params` with each param it can;
+/// (`= 1`, `= 2 * B`) broadcast to the param's dims. A param already in `params` is kept, and
+/// feeds the initializers of the params after it. Fills `params` with each param it can;
 /// returns false, with a message in `*error` naming each param that has no initializer or whose
-/// initializer cannot be evaluated (a dim without a size, a reduction inside an init).
+/// initializer cannot be evaluated (a dim without a size, a reduction inside an init, or an init
+/// over a repeated dim that reads only some of its indices: sema does not record which).
 bool defaultParams(const sema::Layer &layer, TensorMap &params, std::string *error);
 
 /// Deterministic random ins for a run of `batch` sequences of `seqlen` steps (the same seed
@@ -52,7 +54,8 @@ bool randomInputs(const sema::Layer &layer, int64_t batch, int64_t seqlen, uint6
 /// std::complex<double>).
 ///
 /// `insAndParams` holds every in, shaped [batch, seqlen, dims...], and any params, shaped
-/// [dims...]; a param it lacks takes its default (defaultParams). A name that is neither an in
+/// [dims...]; a param it lacks takes its default (defaultParams, computed from the params given:
+/// with `param B: [D] = 2 * A`, B is twice the A given). A name that is neither an in
 /// nor a param of the layer is an error. `h0`, when given, holds initial states [batch, dims...];
 /// a state it lacks, or every state when `h0` is null, starts at zero. On success `outs` holds
 /// every out [batch, seqlen, dims...] and `hT`, when given, every state after the last step, in

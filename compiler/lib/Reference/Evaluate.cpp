@@ -118,8 +118,13 @@ bool evaluateImpl(const sema::Layer &L, const TensorMap &given, int64_t batch, i
   bool missingParam = false;
   for (const sema::Tensor &t : L.tensors)
     missingParam |= t.role == ast::Role::Param && !given.count(t.name);
-  if (missingParam)
+  if (missingParam) {
+    // Given params feed the initializers of the missing ones (`param B: [D] = 2 * A`).
+    for (const auto &[name, t] : given)
+      if (L.tensor(name)->role == ast::Role::Param)
+        defaults[name] = t;
     defaultParams(L, defaults, &defaultsError);
+  }
 
   Engine eng(L);
   auto tensorFor = [&](const sema::Tensor &t) -> const HostTensor * {
@@ -143,11 +148,14 @@ bool evaluateImpl(const sema::Layer &L, const TensorMap &given, int64_t batch, i
       shape.insert(shape.begin(), {B, T});
     const HostTensor *ht = tensorFor(t);
     if (!ht) {
-      if (t.role == ast::Role::In)
-        err = "in " + t.name + " of layer " + L.name + " is not given (shape [batch, seqlen, " +
-              L.dimsString(t.dims).substr(1);
-      else
+      if (t.role == ast::Role::In) {
+        std::string inner = L.dimsString(t.dims);
+        inner = inner.substr(1, inner.size() - 2);
+        err = "in " + t.name + " of layer " + L.name + " is not given (its shape is [batch, seqlen" +
+              (inner.empty() ? "" : ", " + inner) + "])";
+      } else {
         err = "param " + t.name + " is not given and has no default (" + defaultsError + ")";
+      }
       return false;
     }
     std::string what = (t.role == ast::Role::In ? "in " : "param ") + t.name;

@@ -227,6 +227,13 @@ bool evalExpression(const sema::Layer &L, const sema::Tensor &t, const TensorMap
         err = "the initializer of param " + t.name + " reads param " + p.node->name + ", which has no default";
         return false;
       }
+      const HostTensor &given = it->second;
+      if (given.numel() != p.v.size || static_cast<int64_t>(given.re.size()) != p.v.size ||
+          (!given.im.empty() && static_cast<int64_t>(given.im.size()) != p.v.size)) {
+        err = "the initializer of param " + t.name + " reads param " + p.node->name + ", given with " +
+              std::to_string(given.re.size()) + " values where its dims hold " + std::to_string(p.v.size);
+        return false;
+      }
       p.v.re = const_cast<double *>(it->second.re.data());
       p.v.im = it->second.im.empty() ? nullptr : const_cast<double *>(it->second.im.data());
     }
@@ -255,7 +262,7 @@ bool defaultParamsImpl(const sema::Layer &L, TensorMap &params, std::string &err
   std::vector<std::string> problems;
   Engine shapes(L);
   for (const sema::Tensor &t : L.tensors) {
-    if (t.role != ast::Role::Param)
+    if (t.role != ast::Role::Param || params.count(t.name))
       continue;
     if (!t.value) {
       problems.push_back("param " + t.name + " has no initializer (give it one, e.g. `= 1`, or pass its value)");
