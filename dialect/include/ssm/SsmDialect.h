@@ -37,6 +37,8 @@ bool hasDim(Type type, StringRef name);
 /// True if every name of `sub` is in `super` (as sets).
 bool isSubset(ArrayRef<StringAttr> sub, ArrayRef<StringAttr> super);
 bool isSameSet(ArrayRef<StringAttr> a, ArrayRef<StringAttr> b);
+/// True if a name labels two axes (only a dense scan's decay may do that).
+bool hasRepeatedDim(Type type);
 /// `dims` without `name`.
 SmallVector<StringAttr> without(ArrayRef<StringAttr> dims, StringRef name);
 /// "[L, D, N]".

@@ -71,7 +71,7 @@ static LogicalResult verifyRoleOrName(Operation *op, NamedAttribute attr,
     }
     return success();
   }
-  return op->emitError() << "unknown ssm attribute '" << attr.getName()
+  return op->emitError() << "unknown ssm attribute '" << attr.getName().getValue()
                          << "' on " << what;
 }
 
@@ -129,17 +129,15 @@ bool DimsAttr::hasSeq() const { return contains(kSeqDim); }
 LogicalResult
 DimsAttr::verifyEncoding(ArrayRef<int64_t> shape, Type elementType,
                          function_ref<InFlightDiagnostic()> emitError) const {
+  // A repeated name is allowed: the dense scan's matrix is [.., N, N]; the ops
+  // that broadcast or reduce by name reject it.
   ArrayRef<StringAttr> names = getNames();
   if (names.size() != shape.size())
     return emitError() << "#ssm.dims names " << names.size()
                        << " axes but the tensor has rank " << shape.size();
-  llvm::StringSet<> seen;
   for (auto [i, name] : llvm::enumerate(names)) {
     if (name.getValue().empty())
       return emitError() << "#ssm.dims: axis " << i << " has an empty name";
-    if (!seen.insert(name.getValue()).second)
-      return emitError() << "#ssm.dims: dim \"" << name.getValue()
-                         << "\" names two axes";
     if (name.getValue() == kSeqDim) {
       if (i != 0)
         return emitError() << "#ssm.dims: the sequence dim \"L\" must be the "
@@ -304,6 +302,14 @@ bool mlir::ssm::hasDim(Type type, StringRef name) {
 
 bool mlir::ssm::isSubset(ArrayRef<StringAttr> sub, ArrayRef<StringAttr> super) {
   return llvm::all_of(sub, [&](StringAttr s) { return llvm::is_contained(super, s); });
+}
+
+bool mlir::ssm::hasRepeatedDim(Type type) {
+  llvm::StringSet<> seen;
+  for (StringAttr d : getDimNames(type))
+    if (!seen.insert(d.getValue()).second)
+      return true;
+  return false;
 }
 
 bool mlir::ssm::isSameSet(ArrayRef<StringAttr> a, ArrayRef<StringAttr> b) {

@@ -229,8 +229,6 @@ LogicalResult LayerOp::verify() {
 }
 
 LogicalResult LayerOp::verifyRegions() {
-  if (!isa<ReturnOp>(getBody().front().getTerminator()))
-    return emitOpError() << "body must end with ssm.return";
   WalkResult walk = getBody().walk([&](Operation *op) {
     for (Value v : op->getResults())
       if (failed(checkAgainstDims(*this, v.getType(),
@@ -296,6 +294,19 @@ static LogicalResult verifyElementwise(Operation *op, ValueRange inputs,
     if (getDimNames(t).size() > getDimNames(results[widest]).size())
       widest = i;
   SmallVector<StringAttr> space = getDimNames(results[widest]);
+  auto repeated = [&](Type t, StringRef what, unsigned i) -> LogicalResult {
+    if (!hasRepeatedDim(t))
+      return success();
+    return op->emitOpError() << what << " #" << i << " has dims "
+                             << formatDims(t)
+                             << "; a repeated dim cannot be broadcast by name";
+  };
+  for (auto [i, t] : llvm::enumerate(results))
+    if (failed(repeated(t, "result", i)))
+      return failure();
+  for (auto [i, v] : llvm::enumerate(inputs))
+    if (failed(repeated(v.getType(), "operand", i)))
+      return failure();
   for (auto [i, t] : llvm::enumerate(results)) {
     Type elem = cast<ShapedType>(t).getElementType();
     if (!elem.isF32() && !isComplexF32(elem))
@@ -407,7 +418,8 @@ LogicalResult ScanOp::verify() {
   Type decayElem = decayT.getElementType();
   if (decayElem != stateElem && !decayElem.isF32())
     return emitOpError() << "decay of '" << name << "' is " << decayElem
-                         << "; it must be " << stateElem << " or f32";
+                         << "; it must be f32"
+                         << (isComplexF32(stateElem) ? " or complex<f32>" : "");
   SmallVector<StringAttr> decayDims = getDimNames(decayT);
   if (!getDense()) {
     if (!isSubset(decayDims, seqDims))
@@ -462,6 +474,10 @@ LogicalResult ProjectOp::verify() {
   StringRef dim = getDim();
   auto stateT = getState().getType();
   auto coeffT = getCoeff().getType();
+  for (Type t : {Type(stateT), Type(coeffT)})
+    if (hasRepeatedDim(t))
+      return emitOpError() << "operand dims " << formatDims(t)
+                           << " repeat a dim; contraction is by name";
   if (!hasDim(stateT, dim))
     return emitOpError() << "contracts over " << dim
                          << " but the state operand has dims "
@@ -496,6 +512,9 @@ LogicalResult ProjectOp::verify() {
 LogicalResult ReduceOp::verify() {
   StringRef dim = getDim();
   auto inT = getInput().getType();
+  if (hasRepeatedDim(inT))
+    return emitOpError() << "operand dims " << formatDims(inT)
+                         << " repeat a dim; reduction is by name";
   if (!hasDim(inT, dim))
     return emitOpError() << "sums over " << dim << " but the operand has dims "
                          << formatDims(inT);
@@ -614,6 +633,9 @@ static LogicalResult verifyKernelTypes(const KernelView &k, bool isStep,
     if (isStep && getDims(v.getType()).hasSeq())
       return op->emitOpError() << "input #" << i << " has the sequence dim L; "
                                << "ssm.step works on a single step";
+    if (hasRepeatedDim(v.getType()))
+      return op->emitOpError() << "input #" << i << " has dims " << formatDims(d)
+                               << "; a repeated dim cannot be indexed by name";
     if (!isSubset(d, all))
       return op->emitOpError()
              << "input #" << i << " has dims " << formatDims(d)

@@ -109,7 +109,9 @@ private:
           llvm::append_range(worklist, nested->getOperands());
       });
     }
-    IRMapping mapping;
+    // One mapping per producer: results of the same op share what they have
+    // in common (decay and input of a discretize).
+    IRMapping &mapping = cloned[op];
     auto mapArg = [&](Value v) {
       if (auto arg = dyn_cast<BlockArgument>(v))
         if (arg.getOwner() == &body && !mapping.contains(arg))
@@ -117,7 +119,7 @@ private:
     };
     mapArg(yielded);
     for (Operation &inner : body.without_terminator()) {
-      if (!slice.contains(&inner))
+      if (!slice.contains(&inner) || mapping.contains(&inner))
         continue;
       for (Value v : inner.getOperands())
         mapArg(v);
@@ -134,6 +136,7 @@ private:
   const DenseMap<Value, unsigned> &inputIndex;
   OpBuilder builder;
   DenseMap<Value, Value> scalars;
+  DenseMap<Operation *, IRMapping> cloned;
 };
 
 class LayerFuser {
@@ -302,6 +305,7 @@ private:
                           "step " +
                           formatDims(rowLevel));
       outs.push_back(v);
+      outTypes.push_back(layer.getResultTypes()[i]);
     }
     return std::nullopt;
   }
@@ -354,9 +358,6 @@ private:
       }
     }
 
-    SmallVector<Type> outTypes;
-    for (Value v : outs)
-      outTypes.push_back(v.getType());
     Type stateType = scan.getStates().getType().getElementType();
     Type finalType = hasFinal ? scan.getFinal().getType() : Type();
     SmallVector<Attribute> rowAttrs(rows.begin(), rows.end());
@@ -466,6 +467,7 @@ private:
   llvm::SmallDenseSet<Value, 32> seqDep;
   SmallVector<Term> terms;
   SmallVector<Value> outs;
+  SmallVector<Type> outTypes; // the layer's storage types of the outs
   bool hasFinal = false;
   llvm::SetVector<Value> rowValues;
   DenseMap<Block *, DenseMap<Value, llvm::BitVector>> argDeps;

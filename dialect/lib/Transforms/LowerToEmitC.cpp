@@ -21,6 +21,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Target/Cpp/CppEmitter.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace mlir::ssm {
 #define GEN_PASS_DEF_SSMLOWERTOEMITC
@@ -108,6 +109,57 @@ struct YieldLowering : public OpConversionPattern<YieldOp> {
   }
 };
 
+/// "// <name>(x, dt, r0, h) -> (t0)": the parameters by script name, for
+/// whoever reads or writes the code that calls it.
+std::string describeSignature(const KernelView &k, KernelRegion kind,
+                              StringRef name) {
+  auto layer = k.op->getParentOfType<LayerOp>();
+  auto nameOf = [&](Value v) -> std::string {
+    if (auto arg = dyn_cast<BlockArgument>(v))
+      if (arg.getOwner()->getParentOp() == layer.getOperation())
+        return layer.getArgName(arg.getArgNumber()).str();
+    return "?";
+  };
+  SmallVector<std::string> params, results;
+  for (unsigned i : k.availableInputs(kind))
+    params.push_back(nameOf(k.inputs[i]));
+  unsigned nRow = k.numRowValues(), nTerms = k.numTerms();
+  auto numbered = [](StringRef prefix, unsigned n, SmallVector<std::string> &out) {
+    for (unsigned i = 0; i < n; ++i)
+      out.push_back((prefix + Twine(i)).str());
+  };
+  switch (kind) {
+  case KernelRegion::Row:
+    numbered("r", nRow, results);
+    break;
+  case KernelRegion::Elem:
+    numbered("r", nRow, params);
+    results = {"decay", "input"};
+    break;
+  case KernelRegion::Contrib:
+    numbered("r", nRow, params);
+    params.push_back("h");
+    numbered("t", nTerms, results);
+    break;
+  case KernelRegion::Out: {
+    numbered("r", nRow, params);
+    numbered("s", nTerms, params);
+    // Out i is the layer result the layer's return takes from result i.
+    auto ret = cast<ReturnOp>(layer.getBody().front().getTerminator());
+    for (Value out : k.op->getResults())
+      for (auto [i, v] : llvm::enumerate(ret.getOperands()))
+        if (v == out && layer.getResultRole(i) == kRoleOut) {
+          results.push_back(layer.getResultName(i).str());
+          break;
+        }
+    break;
+  }
+  }
+  return ("// " + name + "(" + llvm::join(params, ", ") + ") -> (" +
+          llvm::join(results, ", ") + ")")
+      .str();
+}
+
 /// The region function's body: the region's ops, with the available inputs and
 /// the extras as arguments and one out-pointer per yielded value.
 emitc::FuncOp outlineRegion(OpBuilder &b, const KernelView &k, KernelRegion kind,
@@ -130,6 +182,8 @@ emitc::FuncOp outlineRegion(OpBuilder &b, const KernelView &k, KernelRegion kind
     argTypes.push_back(emitc::PointerType::get(converter.convertType(t)));
 
   std::string name = getRegionFunctionName(layerName, getKernelRegionName(kind));
+  emitc::VerbatimOp::create(b, k.op->getLoc(),
+                            b.getStringAttr(describeSignature(k, kind, name)));
   auto func = emitc::FuncOp::create(b, k.op->getLoc(), name,
                                     b.getFunctionType(argTypes, {}));
   SmallVector<StringRef> specs(specifiers.begin(), specifiers.end());
@@ -252,8 +306,9 @@ LogicalResult mlir::ssm::emitRegionFunctions(ModuleOp module, llvm::raw_ostream 
   OwningOpRef<ModuleOp> clone = module.clone();
   if (failed(lowerRegions(*clone, effectiveSpecifiers({}))))
     return failure();
-  for (auto func : clone->getOps<emitc::FuncOp>())
-    if (failed(emitc::translateToCpp(func, os)))
-      return failure();
+  for (Operation &op : clone->getBody()->getOperations())
+    if (isa<emitc::FuncOp, emitc::VerbatimOp>(op))
+      if (failed(emitc::translateToCpp(&op, os)))
+        return failure();
   return success();
 }
