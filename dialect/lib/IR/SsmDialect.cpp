@@ -4,7 +4,6 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
-#include "mlir/Transforms/InliningUtils.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -17,27 +16,12 @@ using namespace mlir::ssm;
 #define GET_ATTRDEF_CLASSES
 #include "ssm/SsmAttrs.cpp.inc"
 
-namespace {
-/// Region bodies are plain scalar math: cloning them (map merging, fusion) is
-/// always legal.
-struct SsmInlinerInterface : public DialectInlinerInterface {
-  using DialectInlinerInterface::DialectInlinerInterface;
-  bool isLegalToInline(Operation *, Region *, bool, IRMapping &) const final {
-    return true;
-  }
-  bool isLegalToInline(Region *, Region *, bool, IRMapping &) const final {
-    return true;
-  }
-};
-} // namespace
-
 void SsmDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "ssm/SsmOps.cpp.inc"
       >();
   registerAttributes();
-  addInterfaces<SsmInlinerInterface>();
 }
 
 void SsmDialect::registerAttributes() {

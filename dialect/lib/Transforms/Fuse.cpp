@@ -12,6 +12,7 @@
 #include "ssm/Passes.h"
 #include "ssm/SsmOps.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -96,19 +97,14 @@ private:
   Value cloneSlice(Operation *op, unsigned r) {
     Block &body = op->getRegion(0).front();
     Value yielded = cast<YieldOp>(body.getTerminator()).getValues()[r];
-    llvm::SmallPtrSet<Operation *, 16> slice;
-    SmallVector<Value> worklist{yielded};
-    while (!worklist.empty()) {
-      Value v = worklist.pop_back_val();
-      Operation *def = v.getDefiningOp();
-      if (!def || def->getBlock() != &body || !slice.insert(def).second)
-        continue;
-      llvm::append_range(worklist, def->getOperands());
-      def->walk([&](Operation *nested) {
-        if (nested != def)
-          llvm::append_range(worklist, nested->getOperands());
-      });
-    }
+    llvm::SetVector<Operation *> slice;
+    BackwardSliceOptions options;
+    options.inclusive = true;
+    options.omitBlockArguments = true;
+    options.omitUsesFromAbove = false;
+    options.filter = [&](Operation *o) { return o->getBlock() == &body; };
+    if (yielded.getDefiningOp())
+      (void)getBackwardSlice(yielded, &slice, options);
     // One mapping per producer: results of the same op share what they have
     // in common (decay and input of a discretize).
     IRMapping &mapping = cloned[op];

@@ -243,6 +243,7 @@ LogicalResult lowerRegions(ModuleOp module, ArrayRef<std::string> specifiers) {
   patterns.add<CallOpaqueLowering<math::RsqrtOp>>(converter, ctx, "rsqrtf");
   patterns.add<CallOpaqueLowering<math::ErfOp>>(converter, ctx, "erff");
   patterns.add<CallOpaqueLowering<math::FmaOp>>(converter, ctx, "fmaf");
+  patterns.add<CallOpaqueLowering<arith::RemFOp>>(converter, ctx, "fmodf");
   patterns.add<CallOpaqueLowering<arith::MaximumFOp>>(converter, ctx, "fmaxf");
   patterns.add<CallOpaqueLowering<arith::MaxNumFOp>>(converter, ctx, "fmaxf");
   patterns.add<CallOpaqueLowering<arith::MinimumFOp>>(converter, ctx, "fminf");

@@ -148,3 +148,42 @@ ssm.layer @k(
   }
   ssm.return %y : tensor<?x4xf32, #ssm.dims<["L", "D"]>>
 }
+
+// The rest of the math MLIR's own conversion covers, and arith.remf.
+// CHECK-LABEL: emitc.func @m_row(
+// CHECK-DAG: call_opaque "floorf"
+// CHECK-DAG: call_opaque "ceilf"
+// CHECK-DAG: call_opaque "roundf"
+// CHECK-DAG: call_opaque "sinf"
+// CHECK-DAG: call_opaque "cosf"
+// CHECK-DAG: call_opaque "asinf"
+// CHECK-DAG: call_opaque "acosf"
+// CHECK-DAG: call_opaque "atan2f"
+// CHECK-DAG: call_opaque "fmodf"
+// CHECK: return
+ssm.layer @m(%x: tensor<?xf32, #ssm.dims<["L"]>> {ssm.role = "in", ssm.name = "x"}) -> (tensor<?xf32, #ssm.dims<["L"]>> {ssm.role = "out", ssm.name = "y"}) attributes {dims = #ssm.sizes<N = 2>} {
+  %y = ssm.fused "h" rows [] inner "N" ins(%x : tensor<?xf32, #ssm.dims<["L"]>>) outs(tensor<?xf32, #ssm.dims<["L"]>>)
+  row {
+  ^bb0(%v: f32):
+    %0 = math.floor %v : f32
+    %1 = math.ceil %0 : f32
+    %2 = math.round %1 : f32
+    %3 = math.sin %2 : f32
+    %4 = math.cos %3 : f32
+    %5 = math.asin %4 : f32
+    %6 = math.acos %5 : f32
+    %7 = math.atan2 %6, %v : f32
+    %8 = arith.remf %7, %v : f32
+    ssm.yield %8 : f32
+  } elem {
+  ^bb0(%v: f32, %r: f32):
+    ssm.yield %v, %r : f32, f32
+  } contrib {
+  ^bb0(%v: f32, %r: f32, %h: f32):
+    ssm.yield %h : f32
+  } out {
+  ^bb0(%v: f32, %r: f32, %s: f32):
+    ssm.yield %s : f32
+  }
+  ssm.return %y : tensor<?xf32, #ssm.dims<["L"]>>
+}
