@@ -1,5 +1,6 @@
 // ssmc: the command-line driver. Reads a script, runs the pipeline to the stage asked for and
 // prints it, or builds an .ssmpack.
+#include "ssmc/CudaTarget.h"
 #include "ssmc/MLIRGen.h"
 #include "ssmc/Sema.h"
 
@@ -19,6 +20,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <sstream>
 
 namespace {
@@ -39,6 +41,11 @@ options:
                                  select-strategy
                         emitc    the fused regions lowered to EmitC
                         cpp      the C++ that EmitC prints for the fused regions
+                        cuda     the whole CUDA source: layer structs and kernels
+                        ptx      PTX for the newest --arch, compiled with NVRTC (no GPU needed)
+                        manifest the manifest an .ssmpack carries (layers, tensors, launches)
+  -o FILE             with 'build': the .ssmpack to write
+  --arch=LIST         with 'build' and --emit=ptx: architectures, e.g. sm_80,sm_90 (default)
   --strategy=NAME     force the kernel strategy of every fused op (lane, chunked, ssd)
   --assume-batch=N    batch size the strategy cost model assumes (default 1)
   -I DIR              add DIR to the directories searched by import (repeatable)
@@ -58,6 +65,7 @@ struct Args {
   bool time = false;
   std::string strategy;
   long long assumeBatch = 1;
+  std::vector<std::string> archs = {"sm_80", "sm_90"};
   unsigned maxErrors = 50;
   ssmc::sema::Options sema;
 };
@@ -127,6 +135,18 @@ int parseArgs(int argc, char **argv, Args &a) {
       if (!value(i, "--strategy", v) || (v != "lane" && v != "chunked" && v != "ssd"))
         return usageError("--strategy needs lane, chunked or ssd");
       a.strategy = v;
+    } else if (s.rfind("--arch", 0) == 0) {
+      if (!value(i, "--arch", v) || v.empty())
+        return usageError("--arch needs a list such as sm_80,sm_90");
+      a.archs.clear();
+      std::stringstream ss(v);
+      std::string item;
+      while (std::getline(ss, item, ',')) {
+        if (item.size() < 5 || item.compare(0, 3, "sm_") != 0 ||
+            item.find_first_not_of("0123456789", 3) != std::string::npos)
+          return usageError("--arch " + item + ": expected sm_XY, e.g. sm_90");
+        a.archs.push_back(item);
+      }
     } else if (s.rfind("--assume-batch", 0) == 0) {
       if (!value(i, "--assume-batch", v) || std::strtoll(v.c_str(), nullptr, 10) <= 0)
         return usageError("--assume-batch needs a positive number");
@@ -151,14 +171,17 @@ int parseArgs(int argc, char **argv, Args &a) {
   }
   if (a.file.empty())
     return usageError("no input file");
-  static const char *stages[] = {"summary", "ast", "ssm", "fused", "emitc", "cpp"};
+  static const char *stages[] = {"summary", "ast", "ssm", "fused", "emitc", "cpp", "cuda", "ptx", "manifest"};
   bool known = false;
   for (const char *st : stages)
     known |= a.emit == st;
   if (!known)
-    return usageError("unknown stage '" + a.emit + "' for --emit (known: ast, ssm, fused, emitc, cpp)");
-  if (a.command == "build")
-    return usageError("'ssmc build' needs the CUDA target, which this build of ssmc does not have yet");
+    return usageError("unknown stage '" + a.emit + "' for --emit (known: ast, ssm, fused, emitc, cpp, cuda, ptx, manifest)");
+  if (a.command == "build") {
+    if (a.output.empty())
+      return usageError("'ssmc build' needs -o FILE.ssmpack");
+    a.emit = "build";
+  }
   return -1;
 }
 
@@ -280,6 +303,53 @@ int runMlirStages(const Args &args, const ssmc::sema::Program &prog, const ssmc:
   if (args.emit == "cpp") {
     if (mlir::failed(mlir::ssm::emitRegionFunctions(*module, llvm::outs())))
       return 1;
+    return 0;
+  }
+  if (args.emit == "cuda" || args.emit == "ptx" || args.emit == "manifest" || args.emit == "build") {
+    ssmc::CudaOutput cuda;
+    std::string err;
+    if (!ssmc::emitCuda(*module, prog, sm, cuda, err)) {
+      std::cerr << "ssmc: error: " << err << "\n";
+      return 1;
+    }
+    if (args.emit == "cuda") {
+      std::cout << cuda.source;
+      return 0;
+    }
+    if (args.emit == "manifest") {
+      std::cout << ssmrt::writeManifest(cuda.manifest) << "\n";
+      return 0;
+    }
+    std::vector<std::string> archs = args.archs;
+    if (args.emit == "ptx")
+      archs = {*std::max_element(archs.begin(), archs.end())};
+    std::vector<ssmrt::PackEntry> entries;
+    auto t3 = clock::now();
+    if (!ssmc::buildPackEntries(cuda, archs, entries, err)) {
+      std::cerr << "ssmc: error: " << err << "\n";
+      return 1;
+    }
+    if (args.time)
+      std::cerr << "ssmc: time: nvrtc " << std::chrono::duration<double, std::milli>(clock::now() - t3).count()
+                << " ms for " << archs.size() << " arch(s) + PTX\n";
+    if (args.emit == "ptx") {
+      for (auto &e : entries)
+        if (e.name.rfind("ptx.", 0) == 0)
+          std::cout << e.bytes;
+      return 0;
+    }
+    ssmrt::Status st = ssmrt::writePackFile(args.output, entries);
+    if (!st.isOk()) {
+      std::cerr << "ssmc: error: cannot write " << args.output << ": " << st.message() << "\n";
+      return 1;
+    }
+    size_t bytes = 0;
+    for (auto &e : entries)
+      bytes += e.bytes.size();
+    std::cout << "ssmc: wrote " << args.output << " (" << bytes / 1024 << " KiB:";
+    for (auto &e : entries)
+      std::cout << " " << e.name;
+    std::cout << ")\n";
     return 0;
   }
   module->print(llvm::outs());

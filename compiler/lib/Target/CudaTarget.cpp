@@ -1,0 +1,566 @@
+// The CUDA target: for each fused layer, a struct of device functions (runtime/device/CONTRACT.md)
+// around the EmitC-printed region functions, the extern "C" kernels that instantiate the
+// skeletons with it, and the manifest's launch rules, checked against the skeletons' own
+// traits by static_asserts in the generated source.
+#include "ssmc/CudaTarget.h"
+
+#include "ssm/EmitC.h"
+#include "ssm/SsmOps.h"
+#include "ssmrt/hash.h"
+#include "ssmrt/nvrtc.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace ssmc {
+namespace {
+
+using namespace mlir;
+
+enum class Slot { RowConst, ElemConst, RowIn, NStep };
+
+struct Input {
+  int slot = 0;               // ABI tensor slot
+  std::string name;
+  Slot kind;
+  bool complex = false;
+  bool rowLevel = false;      // available in the row and out regions
+  sema::DType dtype;
+  std::vector<std::string> declDims; // the tensor's dims as declared (manifest order)
+  std::string field() const { return "v" + std::to_string(slot); }
+};
+
+std::string cppType(Type t) { return isa<ComplexType>(t) ? "ssm::cfloat" : "float"; }
+
+std::string storageName(sema::DType t) {
+  switch (t) {
+  case sema::DType::BF16:
+    return "ssm::bf16";
+  case sema::DType::F16:
+    return "ssm::f16";
+  default:
+    return "float";
+  }
+}
+
+ssmrt_dtype manifestDtype(sema::DType t) {
+  switch (t) {
+  case sema::DType::BF16:
+    return SSMRT_DTYPE_BF16;
+  case sema::DType::F16:
+    return SSMRT_DTYPE_F16;
+  case sema::DType::C64:
+    return SSMRT_DTYPE_C64;
+  default:
+    return SSMRT_DTYPE_F32;
+  }
+}
+
+/// Tiling of the lane skeleton: kG = N / kStates lanes per row (a power of two <= 32).
+struct LaneChoice {
+  int states, g, tile, warps;
+};
+
+LaneChoice chooseLane(int64_t n, bool complex) {
+  int maxStates = complex ? 4 : 16;
+  for (int g : {4, 8, 2, 16, 1, 32}) {
+    if (n % g != 0)
+      continue;
+    int64_t s = n / g;
+    if (s <= maxStates && (g != 4 || s >= 2 || n < 8))
+      return {static_cast<int>(s), g, std::max(g, 16), 4};
+  }
+  return {0, 0, 0, 0};
+}
+
+class LayerEmitter {
+public:
+  LayerEmitter(ssm::LayerOp layer, ssm::FusedOp fused, const sema::Layer &L, const SourceManager &sm,
+               std::ostringstream &src, std::string &error)
+      : layer_(layer), fused_(fused), L(L), sm_(sm), os(src), error_(error) {}
+
+  bool run(ssmrt::ManifestLayer &ml) {
+    name_ = layer_.getSymName().str();
+    const sema::State *state = nullptr;
+    for (const sema::State &s : L.states)
+      if (s.name == fused_.getState())
+        state = &s;
+    if (!state || L.states.size() != 1)
+      return fail("layer " + name_ + ": the CUDA target handles layers with exactly one state");
+    complex_ = state->complex;
+    for (Attribute a : fused_.getRows())
+      rows_.push_back(cast<StringAttr>(a).str());
+    inner_ = fused_.getInner().str();
+    for (const std::string &r : rows_)
+      kRows_ *= size(r);
+    kN_ = size(inner_);
+    if (!classifyInputs())
+      return false;
+
+    auto terminatorTypes = [&](Region &r) {
+      return r.front().getTerminator()->getOperandTypes();
+    };
+    for (Type t : terminatorTypes(fused_.getRow()))
+      rowTypes_.push_back(cppType(t));
+    for (Type t : terminatorTypes(fused_.getContrib()))
+      redTypes_.push_back(cppType(t));
+    if (redTypes_.empty())
+      return fail("layer " + name_ + ": no reduction over " + inner_ + " reads the state");
+    redType_ = redTypes_[0];
+    for (auto &t : redTypes_)
+      if (t != redType_)
+        return fail("layer " + name_ + ": reductions of both real and complex values are not supported yet");
+    for (const sema::Tensor &t : L.tensors)
+      if (t.role == ast::Role::Out)
+        outs_.push_back(&t);
+
+    lane_ = chooseLane(kN_, complex_);
+    if (!lane_.states)
+      return fail("layer " + name_ + ": the inner dim " + inner_ + " = " + std::to_string(kN_) +
+                  " cannot be split into a power-of-two number of lanes");
+    emitStruct();
+    emitKernels(ml);
+    return true;
+  }
+
+private:
+  bool fail(const std::string &m) {
+    error_ = m;
+    return false;
+  }
+
+  int64_t size(const std::string &dim) {
+    for (auto &d : L.dims)
+      if (d.name == dim)
+        return *d.size;
+    return 1;
+  }
+
+  bool classifyInputs() {
+    std::map<std::string, int> slotOf;
+    for (size_t i = 0; i < L.tensors.size(); ++i)
+      slotOf[L.tensors[i].name] = static_cast<int>(i);
+    for (Value v : fused_.getInputs()) {
+      auto arg = dyn_cast<BlockArgument>(v);
+      if (!arg || arg.getOwner()->getParentOp() != layer_.getOperation())
+        return fail("layer " + name_ + ": a fused input is not a layer argument");
+      std::string n = layer_.getArgName(arg.getArgNumber()).str();
+      bool param = layer_.getArgRole(arg.getArgNumber()) == "param";
+      auto it = slotOf.find(n);
+      if (it == slotOf.end())
+        return fail("layer " + name_ + ": unknown tensor " + n);
+      const sema::Tensor &t = L.tensors[it->second];
+      Input in;
+      in.slot = it->second;
+      in.name = n;
+      in.dtype = t.dtype;
+      in.complex = t.dtype == sema::DType::C64;
+      for (int d : t.dims)
+        in.declDims.push_back(L.dims[d].name);
+      auto ty = cast<RankedTensorType>(v.getType());
+      auto names = cast<ssm::DimsAttr>(ty.getEncoding()).getNames();
+      bool hasInner = false, hasRow = false;
+      for (StringAttr s : names) {
+        if (s.getValue() == "L")
+          continue;
+        if (s.getValue() == inner_)
+          hasInner = true;
+        else
+          hasRow = true;
+      }
+      in.rowLevel = !hasInner;
+      if (param)
+        in.kind = hasInner ? Slot::ElemConst : Slot::RowConst;
+      else if (!hasInner)
+        in.kind = Slot::RowIn;
+      else if (!hasRow)
+        in.kind = Slot::NStep;
+      else
+        return fail("layer " + name_ + ": in " + n + " varies per step over both a row dim and " + inner_ +
+                    "; the lane skeleton loads such values only as params");
+      inputs_.push_back(in);
+    }
+    return true;
+  }
+
+  /// Element offset of tensor `in` (or an out) at the current (b, t, row indices, n).
+  std::string offset(int slot, const std::vector<std::string> &dims, bool step) {
+    std::ostringstream o;
+    std::string s = "a.tensors[" + std::to_string(slot) + "].strides[";
+    int axis = 0;
+    o << "0";
+    if (step) {
+      o << " + (long long)b * " << s << axis++ << "]";
+      o << " + (long long)t * " << s << axis++ << "]";
+    }
+    for (const std::string &d : dims) {
+      std::string idx = d == inner_ ? "n" : std::find(rows_.begin(), rows_.end(), d) != rows_.end() ? "i_" + d : "0";
+      if (idx != "0")
+        o << " + (long long)" << idx << " * " << s << axis << "]";
+      ++axis;
+    }
+    return o.str();
+  }
+
+  std::string load(const Input &in, bool step) {
+    std::string off = offset(in.slot, in.declDims, step);
+    std::string ptr = "a.tensors[" + std::to_string(in.slot) + "].data";
+    if (in.complex)
+      return "ssm::load_c64(" + ptr + ", " + off + ")";
+    return "ssm::load<" + storageName(in.dtype) + ">(" + ptr + ", " + off + ")";
+  }
+
+  std::string rowIndices() {
+    std::ostringstream o;
+    o << "    long long rem_ = row;\n";
+    for (size_t k = rows_.size(); k-- > 0;) {
+      o << "    const long long i_" << rows_[k] << " = rem_ % " << size(rows_[k]) << "; rem_ /= "
+        << size(rows_[k]) << ";\n";
+    }
+    o << "    (void)rem_;\n";
+    return o.str();
+  }
+
+  std::string valueType(const Input &in) { return in.complex ? "ssm::cfloat" : "float"; }
+
+  /// Argument list of the region function `region` for the given context: inputs available
+  /// at its level read from where that context keeps them.
+  std::string regionArgs(bool rowLevelOnly, bool inRowStep /* row_step: rc, ri */,
+                         bool inOut /* row_out: rc, ri, rs */) {
+    std::vector<std::string> a;
+    for (const Input &in : inputs_) {
+      if (rowLevelOnly && !in.rowLevel)
+        continue;
+      switch (in.kind) {
+      case Slot::RowConst:
+        a.push_back("rc." + in.field());
+        break;
+      case Slot::ElemConst:
+        a.push_back("ec." + in.field());
+        break;
+      case Slot::RowIn:
+        a.push_back((inRowStep || inOut ? "ri." : "rs.") + in.field());
+        break;
+      case Slot::NStep:
+        a.push_back("ns." + in.field());
+        break;
+      }
+    }
+    std::string s;
+    for (size_t i = 0; i < a.size(); ++i)
+      s += (i ? ", " : "") + a[i];
+    return s;
+  }
+
+  std::string rowValues() {
+    std::string s;
+    for (size_t j = 0; j < rowTypes_.size(); ++j)
+      s += ", rs.r" + std::to_string(j);
+    return s;
+  }
+
+  static std::string join(const std::string &a, const std::string &b) {
+    if (a.empty())
+      return b.size() >= 2 && b[0] == ',' ? b.substr(2) : b;
+    return a + b;
+  }
+
+  void structFields(const char *name, Slot kind, const std::vector<std::string> &extra) {
+    os << "  struct " << name << " {";
+    int words = 0;
+    for (const Input &in : inputs_)
+      if (in.kind == kind) {
+        os << " " << valueType(in) << " " << in.field() << ";";
+        ++words;
+      }
+    for (const std::string &e : extra) {
+      os << " " << e << ";";
+      ++words;
+    }
+    if (!words)
+      os << " float unused_;";
+    os << " };\n";
+  }
+
+  void emitStruct() {
+    std::string S = complex_ ? "ssm::cfloat" : "float";
+    os << "\n// ---- layer " << name_ << " (" << sm_.path(L.loc.file) << ":" << L.loc.line << ")\n";
+    os << "namespace ssmc_" << name_ << " {\n";
+    os << "struct L {\n";
+    os << "  using S = " << S << ";\n  using Red = " << redType_ << ";\n";
+    os << "  static constexpr long long kRows = " << kRows_ << ";\n";
+    os << "  static constexpr int kN = " << kN_ << ";\n";
+    os << "  static constexpr int kRed = " << redTypes_.size() << ";\n";
+    structFields("RowConst", Slot::RowConst, {});
+    structFields("ElemConst", Slot::ElemConst, {});
+    structFields("RowIn", Slot::RowIn, {});
+    std::vector<std::string> rsExtra;
+    for (const Input &in : inputs_)
+      if (in.kind == Slot::RowIn)
+        rsExtra.push_back(valueType(in) + " " + in.field());
+    for (size_t j = 0; j < rowTypes_.size(); ++j)
+      rsExtra.push_back(rowTypes_[j] + " r" + std::to_string(j));
+    os << "  struct RowStep {";
+    for (auto &e : rsExtra)
+      os << " " << e << ";";
+    if (rsExtra.empty())
+      os << " float unused_;";
+    os << " };\n";
+    structFields("NStep", Slot::NStep, {});
+
+    const char *F = "  static __device__ __forceinline__ ";
+    // row_const / elem_const: params, once per row (and n).
+    os << F << "void row_const(const ssm_launch_args& a, int row, RowConst& rc) {\n" << rowIndices();
+    for (const Input &in : inputs_)
+      if (in.kind == Slot::RowConst)
+        os << "    rc." << in.field() << " = " << load(in, false) << ";\n";
+    os << "    (void)a; (void)rc;\n  }\n";
+    os << F << "void elem_const(const ssm_launch_args& a, int row, int n, const RowConst&, ElemConst& ec) {\n"
+       << rowIndices();
+    for (const Input &in : inputs_)
+      if (in.kind == Slot::ElemConst)
+        os << "    ec." << in.field() << " = " << load(in, false) << ";\n";
+    os << "    (void)a; (void)n; (void)ec;\n  }\n";
+    os << F << "void row_load(const ssm_launch_args& a, int b, int t, int row, RowIn& ri) {\n" << rowIndices();
+    for (const Input &in : inputs_)
+      if (in.kind == Slot::RowIn)
+        os << "    ri." << in.field() << " = " << load(in, true) << ";\n";
+    os << "    (void)a; (void)b; (void)t; (void)ri;\n  }\n";
+    os << F << "void row_step(const RowConst& rc, const RowIn& ri, RowStep& rs) {\n";
+    for (const Input &in : inputs_)
+      if (in.kind == Slot::RowIn)
+        os << "    rs." << in.field() << " = ri." << in.field() << ";\n";
+    if (!rowTypes_.empty()) {
+      std::string outs;
+      for (size_t j = 0; j < rowTypes_.size(); ++j)
+        outs += ", &rs.r" + std::to_string(j);
+      os << "    " << name_ << "_row(" << join(regionArgs(true, true, false), outs) << ");\n";
+    }
+    os << "    (void)rc; (void)ri; (void)rs;\n  }\n";
+    os << F << "void n_load(const ssm_launch_args& a, int b, int t, int n, NStep& ns) {\n";
+    for (const Input &in : inputs_)
+      if (in.kind == Slot::NStep)
+        os << "    ns." << in.field() << " = " << load(in, true) << ";\n";
+    os << "    (void)a; (void)b; (void)t; (void)n; (void)ns;\n  }\n";
+    std::string elemArgs = join(regionArgs(false, false, false), rowValues());
+    for (const char *which : {"decay", "input"}) {
+      os << F << "S " << which
+         << "(const RowConst& rc, const ElemConst& ec, const RowStep& rs, const NStep& ns) {\n";
+      os << "    S d_, i_;\n    " << name_ << "_elem(" << join(elemArgs, ", &d_, &i_") << ");\n";
+      os << "    (void)rc; (void)ec; (void)rs; (void)ns;\n";
+      os << "    return " << (std::string(which) == "decay" ? "d_" : "i_") << ";\n  }\n";
+    }
+    os << F
+       << "void contrib(const RowConst& rc, const ElemConst& ec, const RowStep& rs, const NStep& ns, S h, Red red[kRed]) {\n";
+    std::string tOuts;
+    for (size_t k = 0; k < redTypes_.size(); ++k) {
+      os << "    Red t" << k << ";\n";
+      tOuts += ", &t" + std::to_string(k);
+    }
+    os << "    " << name_ << "_contrib(" << join(join(elemArgs, ", h"), tOuts) << ");\n";
+    for (size_t k = 0; k < redTypes_.size(); ++k)
+      os << "    red[" << k << "] += t" << k << ";\n";
+    os << "    (void)rc; (void)ec; (void)rs; (void)ns;\n  }\n";
+    os << F
+       << "void row_out(const ssm_launch_args& a, int b, int t, int row, const RowConst& rc, const RowIn& ri, const RowStep& rs, const Red red[kRed]) {\n"
+       << rowIndices();
+    std::string reds, oOuts;
+    for (size_t k = 0; k < redTypes_.size(); ++k)
+      reds += ", red[" + std::to_string(k) + "]";
+    for (size_t k = 0; k < outs_.size(); ++k) {
+      bool cx = outs_[k]->dtype == sema::DType::C64;
+      os << "    " << (cx ? "ssm::cfloat" : "float") << " o" << k << ";\n";
+      oOuts += ", &o" + std::to_string(k);
+    }
+    os << "    " << name_ << "_out(" << join(join(join(regionArgs(true, false, true), rowValues()), reds), oOuts)
+       << ");\n";
+    for (size_t k = 0; k < outs_.size(); ++k) {
+      const sema::Tensor &t = *outs_[k];
+      int slot = static_cast<int>(std::find_if(L.tensors.begin(), L.tensors.end(),
+                                               [&](const sema::Tensor &x) { return &x == &t; }) -
+                                  L.tensors.begin());
+      std::vector<std::string> dims;
+      for (int d : t.dims)
+        dims.push_back(L.dims[d].name);
+      std::string ptr = "a.tensors[" + std::to_string(slot) + "].data";
+      std::string off = offset(slot, dims, true);
+      if (t.dtype == sema::DType::C64)
+        os << "    ssm::store_c64(" << ptr << ", " << off << ", o" << k << ");\n";
+      else
+        os << "    ssm::store<" << storageName(t.dtype) << ">(" << ptr << ", " << off << ", o" << k << ");\n";
+    }
+    os << "    (void)rc; (void)ri; (void)rs;\n  }\n";
+    os << "};\n";
+    os << "using Cfg = ssm::LaneCfg<" << lane_.states << ", " << lane_.tile << ", " << lane_.warps << ">;\n";
+    os << "using StepCfg = ssm::StepCfg<" << lane_.states << ", " << lane_.warps << ">;\n";
+    os << "}  // namespace ssmc_" << name_ << "\n";
+  }
+
+  void emitKernels(ssmrt::ManifestLayer &ml) {
+    std::string ns = "ssmc_" + name_;
+    int rpw = 32 / lane_.g;
+    int64_t rowsPerBlock = static_cast<int64_t>(rpw) * lane_.warps;
+    int64_t rowBlocks = (kRows_ + rowsPerBlock - 1) / rowsPerBlock;
+    int block = 32 * lane_.warps;
+    // The manifest's numbers and the skeleton's traits must agree: checked when NVRTC compiles.
+    os << "static_assert(ssm::DiagLane<" << ns << "::L, " << ns << "::Cfg>::kRowBlocks == " << rowBlocks
+       << ", \"launch rule of " << name_ << "_fwd disagrees with the skeleton\");\n";
+    os << "static_assert(ssm::DiagLane<" << ns << "::L, " << ns << "::Cfg>::kBlock == " << block << ", \"block\");\n";
+    os << "static_assert(ssm::DiagStepTraits<" << ns << "::L, " << ns << "::StepCfg>::kUnits == "
+       << kRows_ * lane_.g << ", \"launch rule of " << name_ << "_step disagrees with the skeleton\");\n";
+    std::string fwd = "ssm_" + name_ + "_fwd", step = "ssm_" + name_ + "_step";
+    os << "extern \"C\" __global__ void __launch_bounds__(" << block << ") " << fwd
+       << "(ssm_launch_args a) { ssm::diag_lane_forward<" << ns << "::L, " << ns << "::Cfg>(a); }\n";
+    os << "extern \"C\" __global__ void __launch_bounds__(" << block << ") " << step
+       << "(ssm_launch_args a) { ssm::diag_step<" << ns << "::L, " << ns << "::StepCfg>(a); }\n";
+
+    ssmrt::ManifestLaunch f;
+    f.kernel = fwd;
+    f.block[0] = static_cast<uint32_t>(block);
+    f.grid[0] = {rowBlocks, true, 0, 1};
+    ml.forward.push_back(f);
+    ssmrt::ManifestLaunch s;
+    s.kernel = step;
+    s.block[0] = static_cast<uint32_t>(block);
+    s.grid[0] = {kRows_ * lane_.g, true, 0, block};
+    ml.step.push_back(s);
+    ml.strategy = "lane";
+  }
+
+  ssm::LayerOp layer_;
+  ssm::FusedOp fused_;
+  const sema::Layer &L;
+  const SourceManager &sm_;
+  std::ostringstream &os;
+  std::string &error_;
+  std::string name_, inner_;
+  std::vector<std::string> rows_;
+  int64_t kRows_ = 1, kN_ = 1;
+  bool complex_ = false;
+  std::vector<Input> inputs_;
+  std::vector<std::string> rowTypes_, redTypes_;
+  std::string redType_;
+  std::vector<const sema::Tensor *> outs_;
+  LaneChoice lane_{};
+};
+
+} // namespace
+
+std::vector<std::string> nvrtcOptions() { return {"-std=c++17"}; }
+
+bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceManager &sm, CudaOutput &out,
+              std::string &error) {
+  std::string regions;
+  {
+    llvm::raw_string_ostream rs(regions);
+    if (failed(ssm::emitRegionFunctions(module, rs))) {
+      error = "printing the fused regions as C++ failed";
+      return false;
+    }
+  }
+  std::ostringstream src;
+  src << "// Generated by ssmc 0.1.0. The layer structs follow runtime/device/CONTRACT.md.\n";
+  src << "#include \"ssmrt/abi.h\"\n#include \"ssm/diag.cuh\"\n#include \"ssm/gen.cuh\"\n\n";
+  src << "// ---- per-element region functions (EmitC)\n" << regions;
+  out.manifest = ssmrt::Manifest();
+  out.manifest.compiler = "ssmc 0.1.0";
+  out.manifest.nvrtcOptions = nvrtcOptions();
+  for (ssm::LayerOp layer : module.getOps<ssm::LayerOp>()) {
+    if (layer.getStepOf())
+      continue;
+    const sema::Layer *L = nullptr;
+    for (const sema::Layer &l : prog.layers)
+      if (l.name == layer.getSymName())
+        L = &l;
+    ssm::FusedOp fused;
+    int count = 0;
+    layer.walk([&](ssm::FusedOp f) {
+      fused = f;
+      ++count;
+    });
+    if (!L || count != 1) {
+      error = "layer " + layer.getSymName().str() + " was not fused into one kernel (see the remarks of --emit=fused)";
+      return false;
+    }
+    ssmrt::ManifestLayer ml;
+    ml.name = L->name;
+    ml.source = {sm.path(L->loc.file), L->loc.line, L->loc.col};
+    for (auto &d : L->dims)
+      ml.dims.push_back({d.name, *d.size});
+    for (const sema::Tensor &t : L->tensors) {
+      ssmrt::ManifestTensor mt;
+      mt.name = t.name;
+      mt.role = t.role == ast::Role::In ? SSMRT_ROLE_IN : t.role == ast::Role::Param ? SSMRT_ROLE_PARAM : SSMRT_ROLE_OUT;
+      mt.dtype = manifestDtype(t.dtype);
+      for (int d : t.dims)
+        mt.dims.push_back(L->dims[d].name);
+      ml.tensors.push_back(mt);
+    }
+    for (const sema::State &s : L->states) {
+      ssmrt::ManifestState ms;
+      ms.name = s.name;
+      ms.dtype = s.complex ? SSMRT_DTYPE_C64 : SSMRT_DTYPE_F32;
+      for (int d : s.dims)
+        ms.dims.push_back(L->dims[d].name);
+      ml.states.push_back(ms);
+    }
+    ml.facts = {{"selective", L->facts.selective}, {"lti", L->facts.lti}, {"scalar_decay", L->facts.scalarDecay}};
+    LayerEmitter e(layer, fused, *L, sm, src, error);
+    if (!e.run(ml))
+      return false;
+    out.manifest.layers.push_back(std::move(ml));
+  }
+  out.source = src.str();
+  return true;
+}
+
+bool buildPackEntries(const CudaOutput &out, const std::vector<std::string> &archs,
+                      std::vector<ssmrt::PackEntry> &entries, std::string &error) {
+  entries.clear();
+  entries.push_back({"manifest.json", ssmrt::writeManifest(out.manifest)});
+  entries.push_back({"source.cu", out.source});
+  std::string newest;
+  auto archNum = [](const std::string &a) { return std::atoi(a.c_str() + 3); };
+  for (const std::string &arch : archs) {
+    ssmrt::NvrtcRequest req;
+    req.source = out.source;
+    req.name = "ssmc_generated.cu";
+    req.options = nvrtcOptions();
+    req.arch = arch;
+    req.output = ssmrt::NvrtcOutput::Cubin;
+    ssmrt::NvrtcResult res;
+    ssmrt::Status st = ssmrt::compileCuda(req, &res);
+    if (!st.isOk()) {
+      std::string path = "/tmp/ssmc-" + std::to_string(ssmrt::fnv1a64(out.source)) + ".cu";
+      std::ofstream(path) << out.source;
+      error = "NVRTC failed for " + arch + ": " + st.message() + "\n" + res.log + "\nthe generated source is " + path;
+      return false;
+    }
+    entries.push_back({"cubin." + arch, res.binary});
+    if (newest.empty() || archNum(arch) > archNum(newest))
+      newest = arch;
+  }
+  if (!newest.empty()) {
+    ssmrt::NvrtcRequest req;
+    req.source = out.source;
+    req.name = "ssmc_generated.cu";
+    req.options = nvrtcOptions();
+    req.arch = newest;
+    req.output = ssmrt::NvrtcOutput::Ptx;
+    ssmrt::NvrtcResult res;
+    ssmrt::Status st = ssmrt::compileCuda(req, &res);
+    if (!st.isOk()) {
+      error = "NVRTC failed for PTX (" + newest + "): " + st.message() + "\n" + res.log;
+      return false;
+    }
+    entries.push_back({"ptx." + newest, res.binary});
+  }
+  return true;
+}
+
+} // namespace ssmc
