@@ -37,6 +37,10 @@ struct KernelView {
   SmallVector<StringAttr> rows;
   StringAttr inner;
   ValueRange inputs;
+  DictionaryAttr groups; // group dim -> head dim, may be null
+
+  /// The dims of input `i` with each group dim replaced by its head dim.
+  SmallVector<StringAttr> inputDims(unsigned i) const;
 
   static std::optional<KernelView> get(Operation *op);
   Region &region(KernelRegion kind) const;

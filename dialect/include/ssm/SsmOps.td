@@ -274,6 +274,29 @@ def Ssm_ReduceOp : Ssm_Op<"reduce", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Ssm_GroupOp : Ssm_Op<"group", [Pure]> {
+  let summary = "shares each group's slice among consecutive heads (Mamba-2's ngroups)";
+  let description = [{
+    `result[.., h, ..] = input[.., h / (size(head) / size(group)), ..]`: the
+    axis named `group` is replaced, in place, by the axis named `head`; head
+    `h` reads group `h / (H / G)`. The size of `head` must be a multiple of the
+    size of `group`. A view, not a computation: the element type is kept.
+    `--ssm-fuse` records it in the fused op's `groups` attribute, so the kernel
+    indexes the input's group axis with `h / (H / G)`.
+
+    ```mlir
+    %Bh = ssm.group %B, "G" -> "H"
+        : tensor<?x2x128xbf16, #ssm.dims<["L", "G", "N"]>> -> tensor<?x24x128xbf16, #ssm.dims<["L", "H", "N"]>>
+    ```
+  }];
+  let arguments = (ins Ssm_Tensor:$input, StrAttr:$group, StrAttr:$head);
+  let results = (outs Ssm_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $group `->` $head attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // The fused form
 //===----------------------------------------------------------------------===//
@@ -302,7 +325,9 @@ defvar Ssm_FusedRegionsDoc = [{
 
     An input is *available* in a region when its dims are within the region's
     level: `row`/`out`: `L` and the row dims; `elem`/`contrib`: also the inner
-    dim. The block argument of an input that is not available must be unused
+    dim. `groups` (optional, `{G = "H"}`) lets an input have a group axis `G`
+    that the kernel indexes with `h / (size(H) / size(G))` (see `ssm.group`);
+    for availability `G` counts as `H`. The block argument of an input that is not available must be unused
     (the verifier checks). The lowering passes a region function only the
     inputs available at its level.
 }];
@@ -347,6 +372,7 @@ def Ssm_FusedOp : Ssm_Op<"fused", [
   let arguments = (ins
     StrAttr:$state, StrArrayAttr:$rows, StrAttr:$inner,
     OptionalAttr<Ssm_FactsAttr>:$facts, OptionalAttr<StrAttr>:$strategy,
+    OptionalAttr<DictionaryAttr>:$groups,
     Variadic<Ssm_Tensor>:$inputs, Optional<Ssm_Tensor>:$init);
   let results = (outs Variadic<Ssm_Tensor>:$outs, Optional<Ssm_Tensor>:$final);
   let regions = (region SizedRegion<1>:$row, SizedRegion<1>:$elem,
@@ -355,7 +381,7 @@ def Ssm_FusedOp : Ssm_Op<"fused", [
     $state `rows` $rows `inner` $inner
     `ins` `(` ($inputs^ `:` type($inputs))? `)`
     (`init` `(` $init^ `:` type($init) `)`)?
-    `outs` `(` type($outs) `)` (`final` `(` type($final)^ `)`)?
+    `outs` `(` custom<OptionalTypeList>(type($outs)) `)` (`final` `(` type($final)^ `)`)?
     attr-dict-with-keyword
     `row` $row `elem` $elem `contrib` $contrib `out` $out
   }];
@@ -396,7 +422,7 @@ def Ssm_StepOp : Ssm_Op<"step", [Pure, IsolatedFromAbove]> {
   }]);
   let arguments = (ins
     StrAttr:$state, StrArrayAttr:$rows, StrAttr:$inner,
-    OptionalAttr<Ssm_FactsAttr>:$facts,
+    OptionalAttr<Ssm_FactsAttr>:$facts, OptionalAttr<DictionaryAttr>:$groups,
     Variadic<Ssm_Tensor>:$inputs, Ssm_Tensor:$h);
   let results = (outs Variadic<Ssm_Tensor>:$outs, Ssm_Tensor:$h_next);
   let regions = (region SizedRegion<1>:$row, SizedRegion<1>:$elem,
@@ -405,7 +431,7 @@ def Ssm_StepOp : Ssm_Op<"step", [Pure, IsolatedFromAbove]> {
     $state `rows` $rows `inner` $inner
     `ins` `(` ($inputs^ `:` type($inputs))? `)`
     `state` `(` $h `:` type($h) `)`
-    `outs` `(` type($outs) `)` `final` `(` type($h_next) `)`
+    `outs` `(` custom<OptionalTypeList>(type($outs)) `)` `final` `(` type($h_next) `)`
     attr-dict-with-keyword
     `row` $row `elem` $elem `contrib` $contrib `out` $out
   }];

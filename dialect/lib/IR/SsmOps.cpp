@@ -11,6 +11,29 @@
 using namespace mlir;
 using namespace mlir::ssm;
 
+/// `T1, T2` or nothing: a type list that may be empty (the outs of a kernel).
+static ParseResult parseOptionalTypeList(OpAsmParser &parser,
+                                         SmallVectorImpl<Type> &types) {
+  Type type;
+  OptionalParseResult first = parser.parseOptionalType(type);
+  if (!first.has_value())
+    return success();
+  if (failed(*first))
+    return failure();
+  types.push_back(type);
+  while (succeeded(parser.parseOptionalComma())) {
+    if (parser.parseType(type))
+      return failure();
+    types.push_back(type);
+  }
+  return success();
+}
+
+static void printOptionalTypeList(OpAsmPrinter &printer, Operation *,
+                                  TypeRange types) {
+  llvm::interleaveComma(types, printer);
+}
+
 #define GET_OP_CLASSES
 #include "ssm/SsmOps.cpp.inc"
 
@@ -535,6 +558,36 @@ LogicalResult ReduceOp::verify() {
   return success();
 }
 
+LogicalResult GroupOp::verify() {
+  StringRef group = getGroup(), head = getHead();
+  auto inT = getInput().getType();
+  auto outT = getResult().getType();
+  int64_t g = getDims(inT).indexOf(group);
+  if (g < 0)
+    return emitOpError() << "groups over " << group
+                         << " but the operand has dims " << formatDims(inT);
+  if (group == kSeqDim || head == kSeqDim)
+    return emitOpError() << "the sequence dim L cannot be a group or head dim";
+  if (hasDim(inT, head))
+    return emitOpError() << "the operand " << formatDims(inT)
+                         << " already has the head dim " << head;
+  SmallVector<StringAttr> expected = getDimNames(inT);
+  expected[g] = StringAttr::get(getContext(), head);
+  if (getDimNames(outT) != expected)
+    return emitOpError() << "result has dims " << formatDims(outT)
+                         << " but grouping " << formatDims(inT) << " from "
+                         << group << " to " << head << " gives "
+                         << formatDims(expected);
+  if (outT.getElementType() != inT.getElementType())
+    return emitOpError() << "result is " << outT.getElementType()
+                         << " but the operand is " << inT.getElementType();
+  int64_t groups = inT.getDimSize(g), heads = outT.getDimSize(g);
+  if (heads % groups != 0)
+    return emitOpError() << head << " = " << heads
+                         << " is not a multiple of " << group << " = " << groups;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // ssm.fused and ssm.step
 //===----------------------------------------------------------------------===//
@@ -563,11 +616,20 @@ static SmallVector<StringAttr> toDims(ArrayAttr arr) {
 std::optional<KernelView> KernelView::get(Operation *op) {
   if (auto f = dyn_cast<FusedOp>(op))
     return KernelView{op, f.getStateAttr(), toDims(f.getRows()),
-                      f.getInnerAttr(), f.getInputs()};
+                      f.getInnerAttr(), f.getInputs(), f.getGroupsAttr()};
   if (auto s = dyn_cast<StepOp>(op))
     return KernelView{op, s.getStateAttr(), toDims(s.getRows()),
-                      s.getInnerAttr(), s.getInputs()};
+                      s.getInnerAttr(), s.getInputs(), s.getGroupsAttr()};
   return std::nullopt;
+}
+
+SmallVector<StringAttr> KernelView::inputDims(unsigned i) const {
+  SmallVector<StringAttr> dims = getDimNames(inputs[i].getType());
+  if (groups)
+    for (StringAttr &d : dims)
+      if (auto head = dyn_cast_or_null<StringAttr>(groups.get(d)))
+        d = head;
+  return dims;
 }
 
 Region &KernelView::region(KernelRegion kind) const {
@@ -585,8 +647,8 @@ SmallVector<StringAttr> KernelView::levelDims(KernelRegion kind) const {
 SmallVector<unsigned> KernelView::availableInputs(KernelRegion kind) const {
   SmallVector<StringAttr> level = levelDims(kind);
   SmallVector<unsigned> result;
-  for (auto [i, v] : llvm::enumerate(inputs))
-    if (isSubset(getDimNames(v.getType()), level))
+  for (unsigned i = 0, e = inputs.size(); i < e; ++i)
+    if (isSubset(inputDims(i), level))
       result.push_back(i);
   return result;
 }
@@ -628,8 +690,30 @@ static LogicalResult verifyKernelTypes(const KernelView &k, bool isStep,
   stateDims.push_back(k.inner);
   SmallVector<StringAttr> all{seqAttr(op->getContext())};
   all.append(stateDims);
+  if (k.groups) {
+    for (NamedAttribute g : k.groups) {
+      auto head = dyn_cast<StringAttr>(g.getValue());
+      if (!head || !llvm::is_contained(k.rows, head) ||
+          g.getName().getValue() == kSeqDim ||
+          llvm::is_contained(stateDims, g.getName()))
+        return op->emitOpError()
+               << "groups entry " << g.getName().getValue() << " = "
+               << g.getValue()
+               << " must map a dim outside the state to a row dim "
+               << formatDims(k.rows);
+    }
+  }
   for (auto [i, v] : llvm::enumerate(k.inputs)) {
     SmallVector<StringAttr> d = getDimNames(v.getType());
+    if (k.groups)
+      for (StringAttr name : d)
+        if (auto head = dyn_cast_or_null<StringAttr>(k.groups.get(name)))
+          if (llvm::is_contained(d, head))
+            return op->emitOpError()
+                   << "input #" << i << " has dims " << formatDims(d)
+                   << ": both the group dim " << name.getValue()
+                   << " and its head dim " << head.getValue();
+    d = k.inputDims(i);
     if (isStep && getDims(v.getType()).hasSeq())
       return op->emitOpError() << "input #" << i << " has the sequence dim L; "
                                << "ssm.step works on a single step";
@@ -638,7 +722,7 @@ static LogicalResult verifyKernelTypes(const KernelView &k, bool isStep,
                                << "; a repeated dim cannot be indexed by name";
     if (!isSubset(d, all))
       return op->emitOpError()
-             << "input #" << i << " has dims " << formatDims(d)
+             << "input #" << i << " has dims " << formatDims(v.getType())
              << "; the kernel only indexes L and the state dims "
              << formatDims(stateDims);
   }
@@ -761,8 +845,7 @@ static LogicalResult verifyKernelRegions(const KernelView &k, TypeRange outs,
     SmallVector<StringAttr> level = k.levelDims(kind);
     Block &block = k.region(kind).front();
     for (auto [i, v] : llvm::enumerate(k.inputs)) {
-      if (block.getArgument(i).use_empty() ||
-          isSubset(getDimNames(v.getType()), level))
+      if (block.getArgument(i).use_empty() || isSubset(k.inputDims(i), level))
         continue;
       return op->emitOpError()
              << "region '" << getKernelRegionName(kind) << "' uses input #" << i

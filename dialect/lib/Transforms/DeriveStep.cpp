@@ -109,7 +109,7 @@ struct SsmDeriveStepPass : public ssm::impl::SsmDeriveStepBase<SsmDeriveStepPass
     SmallVector<Type> outTypes(resultTypes.begin(), resultTypes.end() - 1);
     auto stepOp = StepOp::create(
         b, loc, outTypes, stateType, fused.getStateAttr(), fused.getRows(),
-        fused.getInnerAttr(), fused.getFactsAttr(),
+        fused.getInnerAttr(), fused.getFactsAttr(), fused.getGroupsAttr(),
         body->getArguments().drop_back(), body->getArguments().back());
     for (unsigned r = 0; r < kNumKernelRegions; ++r) {
       IRMapping mapping;

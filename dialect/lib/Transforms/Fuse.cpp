@@ -17,6 +17,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace mlir::ssm {
@@ -82,6 +83,9 @@ public:
     Value result;
     if (auto it = inputIndex.find(tensor); it != inputIndex.end()) {
       result = block->getArgument(it->second);
+    } else if (auto group = tensor.getDefiningOp<GroupOp>()) {
+      // The kernel indexes the group axis from the head index (`groups`).
+      result = get(group.getInput());
     } else {
       // The planner only lets map/discretize results reach here.
       Operation *op = tensor.getDefiningOp();
@@ -150,6 +154,23 @@ public:
 private:
   Refusal refuse(Location loc, const Twine &why) { return Refusal{loc, why.str()}; }
 
+  /// The dims a value is indexed by in the kernel: a group dim counts as its
+  /// head dim. A value with both is not indexable: it gets one pseudo dim
+  /// that no level contains.
+  SmallVector<StringAttr> indexedDims(Type type) const {
+    SmallVector<StringAttr> dims = getDimNames(type);
+    for (StringAttr &d : dims) {
+      auto it = groups.find(d);
+      if (it == groups.end())
+        continue;
+      if (llvm::is_contained(dims, it->second))
+        return {StringAttr::get(ctx, "<" + d.getValue() + " and " +
+                                         it->second.getValue() + ">")};
+      d = it->second;
+    }
+    return dims;
+  }
+
   bool isContribLevel(Value v) const {
     return seqDep.contains(v) && hasDim(v.getType(), inner.getValue());
   }
@@ -196,6 +217,23 @@ private:
     rowLevel.assign({seq});
     rowLevel.append(rows);
 
+    // Group dims (Mamba-2's ngroups) are indexed from their head dim.
+    for (GroupOp group : body.getOps<GroupOp>()) {
+      StringAttr head = group.getHeadAttr();
+      if (!llvm::is_contained(rows, head))
+        return refuse(group.getLoc(), "ssm.group maps " + group.getGroup() +
+                                          " to " + head.getValue() +
+                                          ", which is not a row dim of state '" +
+                                          scan.getState() + "' " +
+                                          formatDims(rows));
+      auto [it, inserted] = groups.try_emplace(group.getGroupAttr(), head);
+      if (!inserted && it->second != head)
+        return refuse(group.getLoc(), "group dim " + group.getGroup() +
+                                          " is mapped to both " +
+                                          it->second.getValue() + " and " +
+                                          head.getValue());
+    }
+
     seqDep.insert(scan.getStates());
     for (Operation &op : body.without_terminator()) {
       if (&op == scan.getOperation())
@@ -206,7 +244,7 @@ private:
                                        op.getName().getStringRef() +
                                        "; it can only be a result");
       for (Value r : op.getResults())
-        if (!isSubset(getDimNames(r.getType()), allDims))
+        if (!isSubset(indexedDims(r.getType()), allDims))
           return refuse(op.getLoc(),
                         op.getName().getStringRef() + " computes a value with dims " +
                             formatDims(r.getType()) +
@@ -240,6 +278,12 @@ private:
                           scan.getState() +
                           "' again; the kernel sums over " + n +
                           " after all terms are known");
+      return std::nullopt;
+    }
+    if (isa<GroupOp>(op)) {
+      if (dep)
+        return refuse(op.getLoc(), "grouping a value that depends on the state '" +
+                                       scan.getState() + "' is not fusable");
       return std::nullopt;
     }
     auto checkReduction = [&](Value stateSide, Value coeff,
@@ -314,7 +358,7 @@ private:
     Operation *def = root.getDefiningOp();
     if (!def || !isa<MapOp, DiscretizeOp>(def))
       return; // layer arguments, the state sequence
-    if (!seqDep.contains(root) && isSubset(getDimNames(root.getType()), rowLevel)) {
+    if (!seqDep.contains(root) && isSubset(indexedDims(root.getType()), rowLevel)) {
       rowValues.insert(root);
       return;
     }
@@ -357,10 +401,17 @@ private:
     Type stateType = scan.getStates().getType().getElementType();
     Type finalType = hasFinal ? scan.getFinal().getType() : Type();
     SmallVector<Attribute> rowAttrs(rows.begin(), rows.end());
+    DictionaryAttr groupsAttr;
+    if (!groups.empty()) {
+      SmallVector<NamedAttribute> entries;
+      for (auto [g, h] : groups)
+        entries.push_back(b.getNamedAttr(g, h));
+      groupsAttr = b.getDictionaryAttr(entries);
+    }
     auto fused = FusedOp::create(
         b, loc, outTypes, finalType, scan.getStateAttr(),
         b.getArrayAttr(rowAttrs), inner, layer.getFactsAttr(),
-        /*strategy=*/StringAttr(), inputs, scan.getInit());
+        /*strategy=*/StringAttr(), groupsAttr, inputs, scan.getInit());
 
     SmallVector<Type> inputTypes;
     SmallVector<Location> inputLocs;
@@ -466,6 +517,7 @@ private:
   SmallVector<Type> outTypes; // the layer's storage types of the outs
   bool hasFinal = false;
   llvm::SetVector<Value> rowValues;
+  llvm::MapVector<StringAttr, StringAttr> groups; // group dim -> head dim
   DenseMap<Block *, DenseMap<Value, llvm::BitVector>> argDeps;
 };
 

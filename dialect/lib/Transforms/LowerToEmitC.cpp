@@ -219,9 +219,14 @@ LogicalResult lowerRegions(ModuleOp module, ArrayRef<std::string> specifiers) {
   for (Operation *op : kernels) {
     KernelView k = *KernelView::get(op);
     StringRef layerName = op->getParentOfType<LayerOp>().getSymName();
-    for (unsigned r = 0; r < kNumKernelRegions; ++r)
-      funcs.push_back(outlineRegion(b, k, static_cast<KernelRegion>(r), layerName,
-                                    specifiers, converter));
+    for (unsigned r = 0; r < kNumKernelRegions; ++r) {
+      auto kind = static_cast<KernelRegion>(r);
+      std::string name = getRegionFunctionName(layerName, getKernelRegionName(kind));
+      if (SymbolTable::lookupSymbolIn(module, name))
+        return op->emitError() << "cannot emit region function @" << name
+                               << ": the module already has a symbol of that name";
+      funcs.push_back(outlineRegion(b, k, kind, layerName, specifiers, converter));
+    }
   }
   if (funcs.empty())
     return success();

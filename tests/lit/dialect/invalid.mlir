@@ -985,3 +985,93 @@ ssm.layer @l(%x: tensor<4xf32, #ssm.dims<["D"]>> {ssm.role = "in", ssm.name = "x
   }
   ssm.return
 }
+
+// -----
+
+ssm.layer @l(%B: tensor<?x2xf32, #ssm.dims<["L", "N"]>> {ssm.role = "in", ssm.name = "B"}) attributes {dims = #ssm.sizes<G = 2, H = 4, N = 2>} {
+  // expected-error @+1 {{'ssm.group' op groups over G but the operand has dims [L, N]}}
+  %Bh = ssm.group %B, "G" -> "H" : tensor<?x2xf32, #ssm.dims<["L", "N"]>> -> tensor<?x4xf32, #ssm.dims<["L", "H"]>>
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%B: tensor<?x2xf32, #ssm.dims<["L", "G"]>> {ssm.role = "in", ssm.name = "B"}) attributes {dims = #ssm.sizes<G = 2, H = 4>} {
+  // expected-error @+1 {{'ssm.group' op the sequence dim L cannot be a group or head dim}}
+  %Bh = ssm.group %B, "L" -> "H" : tensor<?x2xf32, #ssm.dims<["L", "G"]>> -> tensor<4x2xf32, #ssm.dims<["H", "G"]>>
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%B: tensor<2x4xf32, #ssm.dims<["G", "H"]>> {ssm.role = "param", ssm.name = "B"}) attributes {dims = #ssm.sizes<G = 2, H = 4>} {
+  // expected-error @+1 {{'ssm.group' op the operand [G, H] already has the head dim H}}
+  %Bh = ssm.group %B, "G" -> "H" : tensor<2x4xf32, #ssm.dims<["G", "H"]>> -> tensor<4x4xf32, #ssm.dims<["H", "H"]>>
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%B: tensor<?x2x8xf32, #ssm.dims<["L", "G", "N"]>> {ssm.role = "in", ssm.name = "B"}) attributes {dims = #ssm.sizes<G = 2, H = 4, N = 8>} {
+  // expected-error @+1 {{'ssm.group' op result has dims [L, N, H] but grouping [L, G, N] from G to H gives [L, H, N]}}
+  %Bh = ssm.group %B, "G" -> "H" : tensor<?x2x8xf32, #ssm.dims<["L", "G", "N"]>> -> tensor<?x8x4xf32, #ssm.dims<["L", "N", "H"]>>
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%B: tensor<?x2xbf16, #ssm.dims<["L", "G"]>> {ssm.role = "in", ssm.name = "B"}) attributes {dims = #ssm.sizes<G = 2, H = 4>} {
+  // expected-error @+1 {{'ssm.group' op result is 'f32' but the operand is 'bf16'}}
+  %Bh = ssm.group %B, "G" -> "H" : tensor<?x2xbf16, #ssm.dims<["L", "G"]>> -> tensor<?x4xf32, #ssm.dims<["L", "H"]>>
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%B: tensor<?x2xf32, #ssm.dims<["L", "G"]>> {ssm.role = "in", ssm.name = "B"}) attributes {dims = #ssm.sizes<G = 2, H = 5>} {
+  // expected-error @+1 {{'ssm.group' op H = 5 is not a multiple of G = 2}}
+  %Bh = ssm.group %B, "G" -> "H" : tensor<?x2xf32, #ssm.dims<["L", "G"]>> -> tensor<?x5xf32, #ssm.dims<["L", "H"]>>
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%B: tensor<?x2xf32, #ssm.dims<["L", "G"]>> {ssm.role = "in", ssm.name = "B"}) attributes {dims = #ssm.sizes<G = 2, H = 4, N = 2>} {
+  // expected-error @+1 {{'ssm.fused' op groups entry G = "N" must map a dim outside the state to a row dim [H]}}
+  ssm.fused "h" rows ["H"] inner "N" ins(%B : tensor<?x2xf32, #ssm.dims<["L", "G"]>>) outs() attributes {groups = {G = "N"}}
+  row {
+  ^bb0(%b: f32):
+    ssm.yield
+  } elem {
+  ^bb0(%b: f32):
+    ssm.yield %b, %b : f32, f32
+  } contrib {
+  ^bb0(%b: f32, %h: f32):
+    ssm.yield
+  } out {
+  ^bb0(%b: f32):
+    ssm.yield
+  }
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%B: tensor<2x4xf32, #ssm.dims<["G", "H"]>> {ssm.role = "param", ssm.name = "B"}) attributes {dims = #ssm.sizes<G = 2, H = 4, N = 2>} {
+  // expected-error @+1 {{'ssm.fused' op input #0 has dims [G, H]: both the group dim G and its head dim H}}
+  ssm.fused "h" rows ["H"] inner "N" ins(%B : tensor<2x4xf32, #ssm.dims<["G", "H"]>>) outs() attributes {groups = {G = "H"}}
+  row {
+  ^bb0(%b: f32):
+    ssm.yield
+  } elem {
+  ^bb0(%b: f32):
+    ssm.yield %b, %b : f32, f32
+  } contrib {
+  ^bb0(%b: f32, %h: f32):
+    ssm.yield
+  } out {
+  ^bb0(%b: f32):
+    ssm.yield
+  }
+  ssm.return
+}

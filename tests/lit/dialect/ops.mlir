@@ -57,13 +57,13 @@ ssm.layer @per_concept(
 // A time-invariant complex decay, a scan without init/final, scalars (rank 0),
 // a map with two results of different dims and one without operands.
 // CHECK-LABEL: ssm.layer @complex_and_scalars
-// CHECK-SAME: facts = #ssm.facts<lti, scalar_decay>
+// CHECK-SAME: facts = #ssm.facts<lti>
 ssm.layer @complex_and_scalars(
     %u: tensor<?xf32, #ssm.dims<["L"]>> {ssm.role = "in", ssm.name = "u"},
     %A: tensor<2xcomplex<f32>, #ssm.dims<["N"]>> {ssm.role = "param", ssm.name = "A"},
     %g: tensor<f32, #ssm.dims<[]>> {ssm.role = "param", ssm.name = "g"})
     -> (tensor<?xf32, #ssm.dims<["L"]>> {ssm.role = "out", ssm.name = "y"})
-    attributes {dims = #ssm.sizes<N = 2>, facts = #ssm.facts<lti, scalar_decay>} {
+    attributes {dims = #ssm.sizes<N = 2>, facts = #ssm.facts<lti>} {
   // CHECK: %[[C:.*]] = ssm.map : () -> tensor<f32, #ssm.dims<[]>> {
   %c = ssm.map : () -> tensor<f32, #ssm.dims<[]>> {
     %k = arith.constant 2.0 : f32
@@ -205,4 +205,29 @@ ssm.layer @fused_step(
     ssm.yield %s : f32
   }
   ssm.return %y, %h1 : tensor<4xf32, #ssm.dims<["D"]>>, tensor<4x2xf32, #ssm.dims<["D", "N"]>>
+}
+
+// CHECK-LABEL: ssm.layer @grouped
+// CHECK: ssm.group %{{.*}}, "G" -> "H" : tensor<?x2x8xbf16, #ssm.dims<["L", "G", "N"]>> -> tensor<?x4x8xbf16, #ssm.dims<["L", "H", "N"]>>
+// CHECK: ssm.fused "h" rows ["H"] inner "N" ins(%{{.*}} : tensor<?x2x8xbf16, #ssm.dims<["L", "G", "N"]>>) outs() attributes {groups = {G = "H"}} row {
+ssm.layer @grouped(
+    %B: tensor<?x2x8xbf16, #ssm.dims<["L", "G", "N"]>> {ssm.role = "in", ssm.name = "B"})
+    -> (tensor<?x4x8xbf16, #ssm.dims<["L", "H", "N"]>> {ssm.role = "out", ssm.name = "Bh"})
+    attributes {dims = #ssm.sizes<G = 2, H = 4, N = 8>} {
+  %Bh = ssm.group %B, "G" -> "H" : tensor<?x2x8xbf16, #ssm.dims<["L", "G", "N"]>> -> tensor<?x4x8xbf16, #ssm.dims<["L", "H", "N"]>>
+  ssm.fused "h" rows ["H"] inner "N" ins(%B : tensor<?x2x8xbf16, #ssm.dims<["L", "G", "N"]>>) outs() attributes {groups = {G = "H"}}
+  row {
+  ^bb0(%b: f32):
+    ssm.yield
+  } elem {
+  ^bb0(%b: f32):
+    ssm.yield %b, %b : f32, f32
+  } contrib {
+  ^bb0(%b: f32, %h: f32):
+    ssm.yield
+  } out {
+  ^bb0(%b: f32):
+    ssm.yield
+  }
+  ssm.return %Bh : tensor<?x4x8xbf16, #ssm.dims<["L", "H", "N"]>>
 }

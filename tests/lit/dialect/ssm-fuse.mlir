@@ -136,3 +136,40 @@ ssm.layer @two_outs(
   %y = ssm.reduce %t over "N" : tensor<?x4x2xf32, #ssm.dims<["L", "D", "N"]>> -> tensor<?x4xf32, #ssm.dims<["L", "D"]>>
   ssm.return %y, %x : tensor<?x4xf32, #ssm.dims<["L", "D"]>>, tensor<?x4xf32, #ssm.dims<["L", "D"]>>
 }
+
+// -----
+
+// Mamba-2 with 2 groups of B shared by 4 heads: B keeps its group axis G in the
+// fused op, and `groups = {G = "H"}` tells the kernel to index it with h / 2.
+// CHECK-LABEL: ssm.layer @ssd_groups
+// CHECK-NOT: ssm.group
+// CHECK: ssm.fused "h" rows ["H", "P"] inner "N" ins(%arg0, %arg1, %arg2, %arg3 : tensor<?x4x3xf32, #ssm.dims<["L", "H", "P"]>>, tensor<?x4xf32, #ssm.dims<["L", "H"]>>, tensor<?x2x8xf32, #ssm.dims<["L", "G", "N"]>>, tensor<4xf32, #ssm.dims<["H"]>>)
+// CHECK-SAME: outs() final(tensor<4x3x8xf32, #ssm.dims<["H", "P", "N"]>>) attributes {groups = {G = "H"}} row {
+// CHECK: } elem {
+// CHECK-NEXT: ^bb0(%[[X:.*]]: f32, %[[DT:.*]]: f32, %[[B:.*]]: f32, %{{.*}}: f32, %[[DECAY:.*]]: f32):
+// CHECK-NEXT:   %[[DB:.*]] = arith.mulf %[[DT]], %[[B]] : f32
+// CHECK-NEXT:   %[[IN:.*]] = arith.mulf %[[DB]], %[[X]] : f32
+// CHECK-NEXT:   ssm.yield %[[DECAY]], %[[IN]] : f32, f32
+ssm.layer @ssd_groups(
+    %x: tensor<?x4x3xf32, #ssm.dims<["L", "H", "P"]>> {ssm.role = "in", ssm.name = "x"},
+    %dt: tensor<?x4xf32, #ssm.dims<["L", "H"]>> {ssm.role = "in", ssm.name = "dt"},
+    %B: tensor<?x2x8xf32, #ssm.dims<["L", "G", "N"]>> {ssm.role = "in", ssm.name = "B"},
+    %A: tensor<4xf32, #ssm.dims<["H"]>> {ssm.role = "param", ssm.name = "A"})
+    -> (tensor<4x3x8xf32, #ssm.dims<["H", "P", "N"]>> {ssm.role = "state_final", ssm.name = "h"})
+    attributes {dims = #ssm.sizes<H = 4, P = 3, N = 8, G = 2>} {
+  %Bh = ssm.group %B, "G" -> "H" : tensor<?x2x8xf32, #ssm.dims<["L", "G", "N"]>> -> tensor<?x4x8xf32, #ssm.dims<["L", "H", "N"]>>
+  %dA, %dB = ssm.discretize "zoh_euler" %dt, %A, %Bh : (tensor<?x4xf32, #ssm.dims<["L", "H"]>>, tensor<4xf32, #ssm.dims<["H"]>>, tensor<?x4x8xf32, #ssm.dims<["L", "H", "N"]>>) -> (tensor<?x4xf32, #ssm.dims<["L", "H"]>>, tensor<?x4x8xf32, #ssm.dims<["L", "H", "N"]>>) {
+  ^bb0(%d: f32, %a: f32, %b: f32):
+    %da = arith.mulf %d, %a : f32
+    %e = math.exp %da : f32
+    %db = arith.mulf %d, %b : f32
+    ssm.yield %e, %db : f32, f32
+  }
+  %bx = ssm.map %dB, %x : (tensor<?x4x8xf32, #ssm.dims<["L", "H", "N"]>>, tensor<?x4x3xf32, #ssm.dims<["L", "H", "P"]>>) -> tensor<?x4x3x8xf32, #ssm.dims<["L", "H", "P", "N"]>> {
+  ^bb0(%b: f32, %v: f32):
+    %m = arith.mulf %b, %v : f32
+    ssm.yield %m : f32
+  }
+  %hs, %hT = ssm.scan "h" decay(%dA : tensor<?x4xf32, #ssm.dims<["L", "H"]>>) input(%bx : tensor<?x4x3x8xf32, #ssm.dims<["L", "H", "P", "N"]>>) -> tensor<?x4x3x8xf32, #ssm.dims<["L", "H", "P", "N"]>>, tensor<4x3x8xf32, #ssm.dims<["H", "P", "N"]>>
+  ssm.return %hT : tensor<4x3x8xf32, #ssm.dims<["H", "P", "N"]>>
+}

@@ -183,3 +183,19 @@ ssm.layer @stateless(%x: tensor<?xf32, #ssm.dims<["L"]>> {ssm.role = "in", ssm.n
     attributes {dims = #ssm.sizes<>} {
   ssm.return %x : tensor<?xf32, #ssm.dims<["L"]>>
 }
+
+// -----
+
+// CHECK-LABEL: ssm.layer @group_to_inner_dim
+ssm.layer @group_to_inner_dim(
+    %b: tensor<?x2x4xf32, #ssm.dims<["L", "H", "N"]>> {ssm.role = "in", ssm.name = "b"},
+    %c: tensor<?x2xf32, #ssm.dims<["L", "G"]>> {ssm.role = "in", ssm.name = "c"},
+    %A: tensor<2x4xf32, #ssm.dims<["H", "N"]>> {ssm.role = "param", ssm.name = "A"})
+    -> (tensor<?x2xf32, #ssm.dims<["L", "H"]>> {ssm.role = "out", ssm.name = "y"})
+    attributes {dims = #ssm.sizes<G = 2, H = 2, N = 4>} {
+  %hs = ssm.scan "h" decay(%A : tensor<2x4xf32, #ssm.dims<["H", "N"]>>) input(%b : tensor<?x2x4xf32, #ssm.dims<["L", "H", "N"]>>) -> tensor<?x2x4xf32, #ssm.dims<["L", "H", "N"]>>
+  // expected-remark @+1 {{not fused: ssm.group maps G to N, which is not a row dim of state 'h' [H]}}
+  %cn = ssm.group %c, "G" -> "N" : tensor<?x2xf32, #ssm.dims<["L", "G"]>> -> tensor<?x4xf32, #ssm.dims<["L", "N"]>>
+  %y = ssm.project %hs, %cn over "N" : tensor<?x2x4xf32, #ssm.dims<["L", "H", "N"]>>, tensor<?x4xf32, #ssm.dims<["L", "N"]>> -> tensor<?x2xf32, #ssm.dims<["L", "H"]>>
+  ssm.return %y : tensor<?x2xf32, #ssm.dims<["L", "H"]>>
+}
