@@ -312,6 +312,9 @@ private:
       os << " float unused_;";
     os << " };\n";
     structFields("NStep", Slot::NStep, {});
+    // The skeleton stages per-(t, n) values through shared memory as NIn and widens them with
+    // n_step; the generated code widens at load time, so NIn and NStep hold the same floats.
+    structFields("NIn", Slot::NStep, {});
 
     const char *F = "  static __device__ __forceinline__ ";
     // row_const / elem_const: params, once per row (and n).
@@ -342,11 +345,16 @@ private:
       os << "    " << name_ << "_row(" << join(regionArgs(true, true, false), outs) << ");\n";
     }
     os << "    (void)rc; (void)ri; (void)rs;\n  }\n";
-    os << F << "void n_load(const ssm_launch_args& a, int b, int t, int n, NStep& ns) {\n";
+    os << F << "void n_load(const ssm_launch_args& a, int b, int t, int n, NIn& ns) {\n";
     for (const Input &in : inputs_)
       if (in.kind == Slot::NStep)
         os << "    ns." << in.field() << " = " << load(in, true) << ";\n";
     os << "    (void)a; (void)b; (void)t; (void)n; (void)ns;\n  }\n";
+    os << F << "void n_step(const NIn& ni, NStep& ns) {\n";
+    for (const Input &in : inputs_)
+      if (in.kind == Slot::NStep)
+        os << "    ns." << in.field() << " = ni." << in.field() << ";\n";
+    os << "    (void)ni; (void)ns;\n  }\n";
     std::string elemArgs = join(regionArgs(false, false, false), rowValues());
     for (const char *which : {"decay", "input"}) {
       os << F << "S " << which

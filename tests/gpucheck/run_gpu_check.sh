@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# On a GPU machine: every stdlib layer x {f32, bf16, f16} x seqlens x batches against the float64
+# reference, split prefills and decode steps, then compute-sanitizer memcheck on one run of every
+# kernel. Needs .carry/ from tests/gpucheck/make_packs.sh. Logs under $OUT; a table last.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/ssmc-gpu-out}
+mkdir -p "$OUT"
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
+fails=0
+summary=()
+for pack in .carry/packs/*.ssmpack; do
+  base=$(basename "$pack" .ssmpack)
+  layer=${base%_*}
+  seqs="1,7,127,2048,2049"
+  [ "$base" = "mamba_s6_f32" ] && seqs="1,7,127,2048,2049,65536"
+  timeout 300 .carry/ssmc-gpu-check "stdlib/$layer.ssm" "$pack" --seqlens $seqs --batches 1,3 > "$OUT/$base.log" 2>&1
+  rc=$?
+  [ $rc -eq 0 ] || fails=$((fails + 1))
+  summary+=("$(tail -1 "$OUT/$base.log") [rc=$rc]")
+done
+echo "== compute-sanitizer memcheck (seq 7 and 33, batch 3, forward + halves + steps)"
+for pack in .carry/packs/*_f32.ssmpack .carry/packs/*_bf16.ssmpack; do
+  base=$(basename "$pack" .ssmpack)
+  layer=${base%_*}
+  compute-sanitizer --tool memcheck --error-exitcode 9 .carry/ssmc-gpu-check "stdlib/$layer.ssm" "$pack" \
+    --seqlens 7,33 --batches 3 > "$OUT/memcheck_$base.log" 2>&1
+  echo "memcheck $base: rc=$? $(grep -m1 'ERROR SUMMARY' "$OUT/memcheck_$base.log")"
+done | tee "$OUT/memcheck.txt"
+echo
+echo "== numerics (details in $OUT/*.log)"
+for s in "${summary[@]}"; do echo "$s"; done
+grep -h FAIL "$OUT"/*.log | head -20
+echo "failed packs: $fails"
