@@ -45,9 +45,6 @@ public:
                                 d.name + "=...");
         return false;
       }
-    findSqueezedDims();
-    if (failed_)
-      return false;
 
     // Arguments: ins, params (in the manifest's order), then each state's initial value.
     SmallVector<Type> argTypes, resTypes;
@@ -153,31 +150,6 @@ private:
     return complex ? Type(ComplexType::get(b_.getF32Type())) : Type(b_.getF32Type());
   }
 
-  /// A size-1 dim that only ever reaches the computation through group(X, G, H) carries no
-  /// data: tensors drop it, and group() becomes a broadcast over H.
-  void findSqueezedDims() {
-    std::set<const Node *> seen;
-    std::function<void(const NodeRef &)> walk = [&](const NodeRef &n) {
-      if (!n || !seen.insert(n.get()).second)
-        return;
-      if (n->op == Op::Builtin && n->name == "group") {
-        int g = n->reduceDim;
-        if (*L.dims[g].size != 1)
-          error(n->loc, "group() with " + L.dims[g].name + " = " + std::to_string(*L.dims[g].size) +
-                            " > 1 is not supported by the kernel pipeline yet (G = 1 is)");
-        squeezed_.insert(g);
-      }
-      for (auto &o : n->operands)
-        walk(o);
-    };
-    for (const sema::Tensor &t : L.tensors)
-      walk(t.value);
-    for (const sema::State &s : L.states) {
-      walk(s.decay);
-      walk(s.input);
-    }
-  }
-
   RankedTensorType tensorType(const sema::Dims &dims, bool step, Type elem, const Loc &where) {
     SmallVector<int64_t> shape;
     SmallVector<StringAttr> names;
@@ -187,8 +159,6 @@ private:
     }
     std::set<int> seen;
     for (int d : dims) {
-      if (squeezed_.count(d))
-        continue;
       if (!seen.insert(d).second) {
         error(where, "a value over the square matrix dims " + L.dimsString(dims) +
                          " (dense A @ h layers) is not supported by the MLIR pipeline yet");
@@ -266,7 +236,12 @@ private:
       return nullptr;
     case Op::Builtin:
       if (n->name == "group") {
-        v = emitTensor(n->operands[0]);
+        Value x = emitTensor(n->operands[0]);
+        if (!x)
+          return nullptr;
+        v = ssm::GroupOp::create(b_, loc(n->loc), typeOf(n), x, L.dims[n->reduceDim].name,
+                                 L.dims[static_cast<int>(n->value)].name)
+                .getResult();
         break;
       }
       if (n->name == "eye" || n->name == "inv") {
@@ -607,7 +582,6 @@ private:
   const SourceManager &sm_;
   DiagEngine &diags_;
   bool failed_ = false;
-  std::set<int> squeezed_;
   std::map<std::string, Value> args_;
   std::map<const Node *, Value> tensors_;
   std::map<const sema::CallSite *, Operation *> discretized_;

@@ -95,6 +95,9 @@ public:
     complex_ = state->complex;
     for (Attribute a : fused_.getRows())
       rows_.push_back(cast<StringAttr>(a).str());
+    if (auto g = fused_.getGroupsAttr())
+      for (NamedAttribute na : g)
+        groups_[na.getName().str()] = cast<StringAttr>(na.getValue()).str();
     inner_ = fused_.getInner().str();
     for (const std::string &r : rows_)
       kRows_ *= size(r);
@@ -168,6 +171,11 @@ private:
       for (StringAttr s : names) {
         if (s.getValue() == "L")
           continue;
+        if (groups_.count(s.str())) {
+          if (size(s.str()) == 1)
+            continue; // one group: every head reads index 0, no per-row data
+          s = StringAttr::get(s.getContext(), groups_[s.str()]); // a group axis counts as its head
+        }
         if (s.getValue() == inner_)
           hasInner = true;
         else
@@ -182,7 +190,7 @@ private:
         in.kind = Slot::NStep;
       else
         return fail("layer " + name_ + ": in " + n + " varies per step over both a row dim and " + inner_ +
-                    "; the lane skeleton loads such values only as params");
+                    "; the lane skeleton loads such values only as params (for Mamba-2 groups: G = 1 is supported, G > 1 not yet)");
       inputs_.push_back(in);
     }
     return true;
@@ -200,6 +208,11 @@ private:
     }
     for (const std::string &d : dims) {
       std::string idx = d == inner_ ? "n" : std::find(rows_.begin(), rows_.end(), d) != rows_.end() ? "i_" + d : "0";
+      auto g = groups_.find(d);
+      if (g != groups_.end() && size(d) == 1)
+        idx = "0";
+      else if (g != groups_.end()) // head h reads group h / (H / G)
+        idx = "(i_" + g->second + " / " + std::to_string(size(g->second) / size(d)) + ")";
       if (idx != "0")
         o << " + (long long)" << idx << " * " << s << axis << "]";
       ++axis;
@@ -448,6 +461,7 @@ private:
   std::string &error_;
   std::string name_, inner_;
   std::vector<std::string> rows_;
+  std::map<std::string, std::string> groups_; // group dim -> head dim
   int64_t kRows_ = 1, kN_ = 1;
   bool complex_ = false;
   std::vector<Input> inputs_;

@@ -24,6 +24,11 @@ SSM_DEV cfloat cconj(cfloat a) { return cfloat{a.re, -a.im}; }
 SSM_DEV float creal(cfloat a) { return a.re; }
 SSM_DEV float cimag(cfloat a) { return a.im; }
 SSM_DEV float cabs(cfloat a) { return hypotf(a.re, a.im); }
+// e^z - 1 without cancellation for small |z|: expm1(x) cos y - 2 sin^2(y/2) + i e^x sin y.
+SSM_DEV cfloat cexpm1(cfloat z) {
+  float s = sinf(0.5f * z.im);
+  return cfloat{expm1f(z.re) * cosf(z.im) - 2.0f * s * s, expf(z.re) * sinf(z.im)};
+}
 SSM_DEV cfloat clog(cfloat a) { return cfloat{logf(hypotf(a.re, a.im)), atan2f(a.im, a.re)}; }
 
 // c64 tensors hold interleaved (re, im) f32 pairs; `i` counts complex elements.
