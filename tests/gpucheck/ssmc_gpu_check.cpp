@@ -8,13 +8,11 @@
 //
 // usage: ssmc-gpu-check SCRIPT.ssm PACK.ssmpack [--seqlens 1,7,127] [--batches 1,3] [--tol X]
 //        [--steps K]
+#include "ssmc/HostRun.h"
 #include "ssmc/Reference.h"
 #include "ssmc/Sema.h"
 #include "ssmrt/ssmrt.h"
 
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-#include <cuda_runtime.h>
 
 #include <cmath>
 #include <cstdio>
@@ -29,15 +27,6 @@
 using namespace ssmc;
 
 namespace {
-
-#define CUDA_OK(x)                                                                                 \
-  do {                                                                                             \
-    cudaError_t e_ = (x);                                                                          \
-    if (e_ != cudaSuccess) {                                                                       \
-      std::fprintf(stderr, "CUDA error %s at line %d: %s\n", cudaGetErrorName(e_), __LINE__, #x);  \
-      std::exit(2);                                                                                \
-    }                                                                                              \
-  } while (0)
 
 #define RT_OK(x)                                                                                   \
   do {                                                                                             \
@@ -58,133 +47,6 @@ std::vector<long long> parseList(const char *s) {
   return v;
 }
 
-/// Rounds a value through the storage dtype (what the GPU will read).
-double quantize(double v, sema::DType t) {
-  switch (t) {
-  case sema::DType::BF16:
-    return static_cast<double>(__bfloat162float(__float2bfloat16(static_cast<float>(v))));
-  case sema::DType::F16:
-    return static_cast<double>(__half2float(__float2half(static_cast<float>(v))));
-  default:
-    return static_cast<double>(static_cast<float>(v));
-  }
-}
-
-size_t elemBytes(sema::DType t) { return t == sema::DType::F32 ? 4 : t == sema::DType::C64 ? 8 : 2; }
-
-/// Host tensor -> device buffer in the storage dtype.
-void *upload(const ref::HostTensor &h, sema::DType t) {
-  size_t n = static_cast<size_t>(h.numel());
-  std::vector<unsigned char> bytes(n * elemBytes(t));
-  for (size_t i = 0; i < n; ++i) {
-    switch (t) {
-    case sema::DType::F32: {
-      float f = static_cast<float>(h.re[i]);
-      std::memcpy(&bytes[4 * i], &f, 4);
-      break;
-    }
-    case sema::DType::C64: {
-      float f[2] = {static_cast<float>(h.re[i]), h.im.empty() ? 0.0f : static_cast<float>(h.im[i])};
-      std::memcpy(&bytes[8 * i], f, 8);
-      break;
-    }
-    case sema::DType::BF16: {
-      __nv_bfloat16 b = __float2bfloat16(static_cast<float>(h.re[i]));
-      std::memcpy(&bytes[2 * i], &b, 2);
-      break;
-    }
-    case sema::DType::F16: {
-      __half b = __float2half(static_cast<float>(h.re[i]));
-      std::memcpy(&bytes[2 * i], &b, 2);
-      break;
-    }
-    }
-  }
-  void *d = nullptr;
-  CUDA_OK(cudaMalloc(&d, std::max<size_t>(bytes.size(), 16)));
-  CUDA_OK(cudaMemcpy(d, bytes.data(), bytes.size(), cudaMemcpyHostToDevice));
-  return d;
-}
-
-std::vector<double> downloadRe(void *d, size_t n, sema::DType t, std::vector<double> *im) {
-  std::vector<unsigned char> bytes(n * elemBytes(t));
-  CUDA_OK(cudaMemcpy(bytes.data(), d, bytes.size(), cudaMemcpyDeviceToHost));
-  std::vector<double> re(n);
-  if (im)
-    im->assign(n, 0);
-  for (size_t i = 0; i < n; ++i) {
-    switch (t) {
-    case sema::DType::F32: {
-      float f;
-      std::memcpy(&f, &bytes[4 * i], 4);
-      re[i] = f;
-      break;
-    }
-    case sema::DType::C64: {
-      float f[2];
-      std::memcpy(f, &bytes[8 * i], 8);
-      re[i] = f[0];
-      if (im)
-        (*im)[i] = f[1];
-      break;
-    }
-    case sema::DType::BF16: {
-      __nv_bfloat16 b;
-      std::memcpy(&b, &bytes[2 * i], 2);
-      re[i] = __bfloat162float(b);
-      break;
-    }
-    case sema::DType::F16: {
-      __half b;
-      std::memcpy(&b, &bytes[2 * i], 2);
-      re[i] = __half2float(b);
-      break;
-    }
-    }
-  }
-  return re;
-}
-
-/// ||a - b|| / ||b|| over real and imaginary parts; NaN anywhere in a makes it infinite.
-double relErr(const std::vector<double> &a, const std::vector<double> &b, size_t off = 0) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (!std::isfinite(a[i]))
-      return INFINITY;
-    double d = a[i] - b[off + i];
-    num += d * d;
-    den += b[off + i] * b[off + i];
-  }
-  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
-}
-
-ssmrt_dtype rtDtype(sema::DType t) {
-  switch (t) {
-  case sema::DType::BF16:
-    return SSMRT_DTYPE_BF16;
-  case sema::DType::F16:
-    return SSMRT_DTYPE_F16;
-  case sema::DType::C64:
-    return SSMRT_DTYPE_C64;
-  default:
-    return SSMRT_DTYPE_F32;
-  }
-}
-
-ssmrt_tensor describe(void *data, sema::DType t, const std::vector<int64_t> &shape) {
-  ssmrt_tensor d{};
-  d.data = data;
-  d.dtype = rtDtype(t);
-  d.rank = static_cast<int32_t>(shape.size());
-  int64_t stride = 1;
-  for (size_t k = shape.size(); k-- > 0;) {
-    d.sizes[k] = shape[k];
-    d.strides[k] = stride;
-    stride *= shape[k];
-  }
-  return d;
-}
-
 struct Checker {
   const sema::Layer &L;
   ssmrt_layer *layer;
@@ -192,112 +54,17 @@ struct Checker {
   int failures = 0;
   std::vector<std::string> table;
 
-  /// Slices [t0, t1) of a [batch, seq, ...] host tensor.
-  static ref::HostTensor slice(const ref::HostTensor &h, int64_t t0, int64_t t1) {
-    std::vector<int64_t> shape = h.shape;
-    int64_t inner = 1;
-    for (size_t k = 2; k < shape.size(); ++k)
-      inner *= shape[k];
-    shape[1] = t1 - t0;
-    ref::HostTensor r(shape, h.isComplex());
-    for (int64_t b = 0; b < h.shape[0]; ++b)
-      for (int64_t t = t0; t < t1; ++t)
-        for (int64_t i = 0; i < inner; ++i) {
-          size_t src = static_cast<size_t>((b * h.shape[1] + t) * inner + i);
-          size_t dst = static_cast<size_t>((b * (t1 - t0) + (t - t0)) * inner + i);
-          r.re[dst] = h.re[src];
-          if (h.isComplex())
-            r.im[dst] = h.im[src];
-        }
-    return r;
-  }
+  using Outs = std::map<std::string, std::vector<double>>;
 
-  /// Runs forward over `ins` (already quantized) from `state` (may be null); returns each out
-  /// (host, real part) in L.tensors order.
-  std::map<std::string, std::vector<double>> forward(const ref::TensorMap &vals, int64_t batch, int64_t seq,
-                                                     ssmrt_state *initial, ssmrt_state *final) {
-    std::vector<ssmrt_tensor> ts;
-    std::vector<void *> bufs;
-    std::vector<std::pair<std::string, size_t>> outs;
-    for (const sema::Tensor &t : L.tensors) {
-      std::vector<int64_t> shape;
-      if (t.role != ast::Role::Param) {
-        shape.push_back(batch);
-        shape.push_back(seq);
-      }
-      for (int d : t.dims)
-        shape.push_back(*L.dims[d].size);
-      if (t.role == ast::Role::Out) {
-        size_t n = 1;
-        for (auto s : shape)
-          n *= static_cast<size_t>(s);
-        void *d = nullptr;
-        CUDA_OK(cudaMalloc(&d, n * elemBytes(t.dtype)));
-        CUDA_OK(cudaMemset(d, 0xff, n * elemBytes(t.dtype))); // poison: NaN in every dtype
-        bufs.push_back(d);
-        outs.push_back({t.name, n});
-        ts.push_back(describe(d, t.dtype, shape));
-      } else {
-        void *d = upload(vals.at(t.name), t.dtype);
-        bufs.push_back(d);
-        ts.push_back(describe(d, t.dtype, shape));
-      }
+  Outs call(const ref::TensorMap &vals, int64_t batch, int64_t seq, bool step, int64_t t, const ssmrt_state *initial,
+            ssmrt_state *final) {
+    Outs o;
+    std::string err;
+    if (!host::run(L, layer, vals, batch, seq, step, t, initial, final, o, &err)) {
+      std::fprintf(stderr, "%s: %s\n", L.name.c_str(), err.c_str());
+      std::exit(2);
     }
-    RT_OK(ssmrt_layer_forward(layer, ts.data(), static_cast<int32_t>(ts.size()), initial, final));
-    CUDA_OK(cudaDeviceSynchronize());
-    std::map<std::string, std::vector<double>> r;
-    size_t oi = 0;
-    for (size_t k = 0; k < L.tensors.size(); ++k)
-      if (L.tensors[k].role == ast::Role::Out)
-        r[L.tensors[k].name] = downloadRe(bufs[k], outs[oi++].second, L.tensors[k].dtype, nullptr);
-    for (void *b : bufs)
-      CUDA_OK(cudaFree(b));
-    return r;
-  }
-
-  std::map<std::string, std::vector<double>> step(const ref::TensorMap &vals, int64_t batch, int64_t t,
-                                                  ssmrt_state *state) {
-    std::vector<ssmrt_tensor> ts;
-    std::vector<void *> bufs;
-    for (const sema::Tensor &tn : L.tensors) {
-      std::vector<int64_t> shape;
-      if (tn.role != ast::Role::Param)
-        shape.push_back(batch);
-      for (int d : tn.dims)
-        shape.push_back(*L.dims[d].size);
-      if (tn.role == ast::Role::Out) {
-        size_t n = 1;
-        for (auto s : shape)
-          n *= static_cast<size_t>(s);
-        void *d = nullptr;
-        CUDA_OK(cudaMalloc(&d, n * elemBytes(tn.dtype)));
-        CUDA_OK(cudaMemset(d, 0xff, n * elemBytes(tn.dtype)));
-        bufs.push_back(d);
-        ts.push_back(describe(d, tn.dtype, shape));
-      } else if (tn.role == ast::Role::In) {
-        ref::HostTensor one = slice(vals.at(tn.name), t, t + 1);
-        void *d = upload(one, tn.dtype);
-        bufs.push_back(d);
-        ts.push_back(describe(d, tn.dtype, shape));
-      } else {
-        void *d = upload(vals.at(tn.name), tn.dtype);
-        bufs.push_back(d);
-        ts.push_back(describe(d, tn.dtype, shape));
-      }
-    }
-    RT_OK(ssmrt_layer_step(layer, ts.data(), static_cast<int32_t>(ts.size()), state));
-    CUDA_OK(cudaDeviceSynchronize());
-    std::map<std::string, std::vector<double>> r;
-    for (size_t k = 0; k < L.tensors.size(); ++k)
-      if (L.tensors[k].role == ast::Role::Out) {
-        size_t n = static_cast<size_t>(batch);
-        for (int d : L.tensors[k].dims)
-          n *= static_cast<size_t>(*L.dims[d].size);
-        r[L.tensors[k].name] = downloadRe(bufs[k], n, L.tensors[k].dtype, nullptr);
-      }
-    for (void *b : bufs)
-      CUDA_OK(cudaFree(b));
-    return r;
+    return o;
   }
 
   void record(const std::string &what, int64_t batch, int64_t seq, double err, const std::string &dtype) {
@@ -318,79 +85,60 @@ struct Checker {
       std::fprintf(stderr, "reference inputs: %s\n", err.c_str());
       std::exit(2);
     }
-    for (const sema::Tensor &t : L.tensors) {
-      auto it = vals.find(t.name);
-      if (it == vals.end())
-        continue;
-      for (auto &v : it->second.re)
-        v = quantize(v, t.dtype);
-      for (auto &v : it->second.im)
-        v = quantize(v, t.dtype);
-    }
+    host::quantizeAll(L, vals);
     ref::TensorMap outs, hT;
     if (!ref::evaluate(L, vals, batch, seq, nullptr, outs, &hT, &err)) {
       std::fprintf(stderr, "reference: %s\n", err.c_str());
       std::exit(2);
     }
-    // 1. whole sequence
+    // 1. the whole sequence, and the final state
     ssmrt_state *fin = nullptr;
     RT_OK(ssmrt_state_create(layer, batch, &fin));
-    auto got = forward(vals, batch, seq, nullptr, fin);
     double worst = 0;
-    for (auto &[name, v] : got)
-      worst = std::max(worst, relErr(v, outs.at(name).re));
+    for (auto &[name, v] : call(vals, batch, seq, false, 0, nullptr, fin))
+      worst = std::max(worst, host::relErr(v, outs.at(name).re));
     record("forward", batch, seq, worst, dtype);
-    // final state vs reference
     size_t sbytes = 0;
     RT_OK(ssmrt_state_byte_size(fin, &sbytes));
     std::vector<float> hs(sbytes / 4);
     RT_OK(ssmrt_state_save(fin, hs.data(), sbytes));
     const ref::HostTensor &href = hT.at(L.states[0].name);
-    std::vector<double> hgot, href2;
     bool cx = href.isComplex();
-    for (size_t i = 0; i < hs.size(); i += cx ? 2 : 1) {
-      hgot.push_back(hs[i]);
-      href2.push_back(href.re[cx ? i / 2 : i]);
+    std::vector<double> got, want;
+    for (size_t i = 0; i < hs.size(); ++i) {
+      got.push_back(hs[i]);
+      want.push_back(cx ? (i % 2 ? href.im[i / 2] : href.re[i / 2]) : href.re[i]);
     }
-    record("final state", batch, seq, relErr(hgot, href2), dtype);
+    record("final state", batch, seq, host::relErr(got, want), dtype);
 
     if (seq >= 2) {
-      // 2. first half, then second half from the carried state
+      // 2. the first half, then the second half from the carried state
       int64_t k = seq / 2;
       ref::TensorMap a = vals, b = vals;
       for (const sema::Tensor &t : L.tensors)
         if (t.role == ast::Role::In) {
-          a.at(t.name) = slice(vals.at(t.name), 0, k);
-          b.at(t.name) = slice(vals.at(t.name), k, seq);
+          a.at(t.name) = host::slice(vals.at(t.name), 0, k);
+          b.at(t.name) = host::slice(vals.at(t.name), k, seq);
         }
       ssmrt_state *mid = nullptr;
       RT_OK(ssmrt_state_create(layer, batch, &mid));
-      forward(a, batch, k, nullptr, mid);
-      auto second = forward(b, batch, seq - k, mid, nullptr);
+      call(a, batch, k, false, 0, nullptr, mid);
       double w = 0;
-      for (auto &[name, v] : second) {
-        ref::HostTensor full = outs.at(name);
-        ref::HostTensor tail = slice(full, k, seq);
-        w = std::max(w, relErr(v, tail.re));
-      }
+      for (auto &[name, v] : call(b, batch, seq - k, false, 0, mid, nullptr))
+        w = std::max(w, host::relErr(v, host::slice(outs.at(name), k, seq).re));
       record("halves (carried)", batch, seq, w, dtype);
-      // 3. prefix prefill, then single steps
-      int64_t nsteps = std::min<int64_t>(steps, seq - 1);
-      int64_t p = seq - nsteps;
+      // 3. a prefill of the prefix, then single decode steps
+      int64_t nsteps = std::min<int64_t>(steps, seq - 1), p = seq - nsteps;
       ref::TensorMap pre = vals;
       for (const sema::Tensor &t : L.tensors)
         if (t.role == ast::Role::In)
-          pre.at(t.name) = slice(vals.at(t.name), 0, p);
+          pre.at(t.name) = host::slice(vals.at(t.name), 0, p);
       RT_OK(ssmrt_state_reset(mid));
-      forward(pre, batch, p, nullptr, mid);
+      call(pre, batch, p, false, 0, nullptr, mid);
       double ws = 0;
-      for (int64_t t = p; t < seq; ++t) {
-        auto o = step(vals, batch, t, mid);
-        for (auto &[name, v] : o) {
-          ref::HostTensor one = slice(outs.at(name), t, t + 1);
-          ws = std::max(ws, relErr(v, one.re));
-        }
-      }
+      for (int64_t t = p; t < seq; ++t)
+        for (auto &[name, v] : call(vals, batch, seq, true, t, nullptr, mid))
+          ws = std::max(ws, host::relErr(v, host::slice(outs.at(name), t, t + 1).re));
       record("prefill+" + std::to_string(nsteps) + " steps", batch, seq, ws, dtype);
       ssmrt_state_release(mid);
     }

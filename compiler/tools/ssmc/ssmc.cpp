@@ -1,6 +1,10 @@
 // ssmc: the command-line driver. Reads a script, runs the pipeline to the stage asked for and
 // prints it, or builds an .ssmpack.
+#include "ssmc/Compiler.h"
 #include "ssmc/CudaTarget.h"
+#include "ssmc/HostRun.h"
+#include "ssmc/Reference.h"
+#include "ssmrt/ssmrt.h"
 #include "ssmc/MLIRGen.h"
 #include "ssmc/Sema.h"
 
@@ -27,11 +31,18 @@ namespace {
 
 const char *kUsage = R"(usage: ssmc FILE.ssm [options]
        ssmc build FILE.ssm -o FILE.ssmpack [options]
+       ssmc run FILE.ssm [--batch=B] [--seqlen=L] [options]
 
 Compiles state-space-model layers written in the ssmc language.
 
 Without --emit, prints a summary of every layer in FILE: its dims, tensors and their roles,
 its states and what the compiler found (selective or LTI, scalar decay per head).
+
+'build' compiles to an .ssmpack: cubins for --arch, PTX for the newest, the CUDA source and
+the manifest (runtime/FORMAT.md). 'run' runs the first layer on random inputs with the
+params' default initializers: always with the float64 reference on the CPU, and, where a GPU
+and driver are present, JIT-compiled on the GPU through the runtime, compared with the
+reference.
 
 options:
   --emit=STAGE        print one stage of the pipeline and stop:
@@ -46,6 +57,7 @@ options:
                         manifest the manifest an .ssmpack carries (layers, tensors, launches)
   -o FILE             with 'build': the .ssmpack to write
   --arch=LIST         with 'build' and --emit=ptx: architectures, e.g. sm_80,sm_90 (default)
+  --batch=B, --seqlen=L  with 'run': the input shape (default 2 and 64)
   --strategy=NAME     force the kernel strategy of every fused op (lane, chunked, ssd)
   --assume-batch=N    batch size the strategy cost model assumes (default 1)
   -I DIR              add DIR to the directories searched by import (repeatable)
@@ -66,6 +78,7 @@ struct Args {
   std::string strategy;
   long long assumeBatch = 1;
   std::vector<std::string> archs = {"sm_80", "sm_90"};
+  long long batch = 2, seqlen = 64;
   unsigned maxErrors = 50;
   ssmc::sema::Options sema;
 };
@@ -147,6 +160,11 @@ int parseArgs(int argc, char **argv, Args &a) {
           return usageError("--arch " + item + ": expected sm_XY, e.g. sm_90");
         a.archs.push_back(item);
       }
+    } else if (s.rfind("--batch", 0) == 0 || s.rfind("--seqlen", 0) == 0) {
+      std::string flag = s.rfind("--batch", 0) == 0 ? "--batch" : "--seqlen";
+      if (!value(i, flag, v) || std::strtoll(v.c_str(), nullptr, 10) <= 0)
+        return usageError(flag + " needs a positive number");
+      (flag == "--batch" ? a.batch : a.seqlen) = std::strtoll(v.c_str(), nullptr, 10);
     } else if (s.rfind("--assume-batch", 0) == 0) {
       if (!value(i, "--assume-batch", v) || std::strtoll(v.c_str(), nullptr, 10) <= 0)
         return usageError("--assume-batch needs a positive number");
@@ -159,8 +177,8 @@ int parseArgs(int argc, char **argv, Args &a) {
       if (i + 1 >= argc)
         return usageError("-o needs a file name");
       a.output = argv[++i];
-    } else if (s == "build" && a.command.empty() && a.file.empty()) {
-      a.command = "build";
+    } else if ((s == "build" || s == "run") && a.command.empty() && a.file.empty()) {
+      a.command = s;
     } else if (!s.empty() && s[0] == '-' && s != "-") {
       return usageError("unknown option '" + s + "'");
     } else if (a.file.empty()) {
@@ -182,6 +200,8 @@ int parseArgs(int argc, char **argv, Args &a) {
       return usageError("'ssmc build' needs -o FILE.ssmpack");
     a.emit = "build";
   }
+  if (a.command == "run")
+    a.emit = "run";
   return -1;
 }
 
@@ -206,6 +226,115 @@ void printSummary(const ssmc::sema::Program &p, std::ostream &os) {
 
 int runMlirStages(const Args &args, const ssmc::sema::Program &prog, const ssmc::SourceManager &sm,
                   ssmc::DiagEngine &diags);
+
+ssmc::CompileOptions compileOptions(const Args &a) {
+  ssmc::CompileOptions o;
+  o.includeDirs = a.sema.includeDirs;
+  o.dims = a.sema.dimOverrides;
+  o.dtype = a.sema.defaultDType;
+  o.strategy = a.strategy;
+  return o;
+}
+
+int buildPack(const Args &args) {
+  ssmc::CompileOptions o = compileOptions(args);
+  o.archs = args.archs;
+  ssmc::CompileResult r;
+  bool ok = ssmc::compileScript(args.file, std::nullopt, o, r);
+  std::cerr << r.diagnostics;
+  if (!ok)
+    return 1;
+  if (args.time)
+    std::cerr << "ssmc: time: front end " << r.msFrontEnd << " ms, mlir " << r.msMlir << " ms, cuda " << r.msCuda
+              << " ms, nvrtc " << r.msNvrtc << " ms\n";
+  std::vector<ssmrt::PackEntry> entries;
+  ssmrt::Status st = ssmrt::readPack(r.pack, &entries);
+  if (st.isOk())
+    st = ssmrt::writePackFile(args.output, entries);
+  if (!st.isOk()) {
+    std::cerr << "ssmc: error: cannot write " << args.output << ": " << st.message() << "\n";
+    return 1;
+  }
+  std::cout << "ssmc: wrote " << args.output << " (" << r.pack.size() / 1024 << " KiB:";
+  for (auto &e : entries)
+    std::cout << " " << e.name;
+  std::cout << ")\n";
+  return 0;
+}
+
+int runLayer(const Args &args, const ssmc::sema::Program &prog) {
+  using namespace ssmc;
+  if (prog.layers.empty()) {
+    std::cerr << "ssmc: error: " << args.file << " has no layer to run\n";
+    return 1;
+  }
+  const sema::Layer &L = prog.layers[0];
+  std::string err;
+  ref::TensorMap vals, outs, hT;
+  if (!ref::defaultParams(L, vals, &err) || !ref::randomInputs(L, args.batch, args.seqlen, 1, vals, &err)) {
+    std::cerr << "ssmc: error: " << err << "\n";
+    return 1;
+  }
+  host::quantizeAll(L, vals);
+  auto t0 = std::chrono::steady_clock::now();
+  if (!ref::evaluate(L, vals, args.batch, args.seqlen, nullptr, outs, &hT, &err)) {
+    std::cerr << "ssmc: error: " << err << "\n";
+    return 1;
+  }
+  double refMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "layer " << L.name << ": batch " << args.batch << ", seqlen " << args.seqlen
+            << ", random ins, params from their initializers\n";
+  std::cout << "float64 reference on the CPU (" << static_cast<int>(refMs) << " ms):\n";
+  std::cout << ref::summarize(L, outs);
+
+  ssmrt_context_options opts = SSMRT_CONTEXT_OPTIONS_INIT;
+  ssmrt_context *ctx = nullptr;
+  if (ssmrt_context_create(&opts, &ctx) != SSMRT_OK) {
+    std::cout << "GPU: not run (" << ssmrt_last_error() << ")\n";
+    return 0;
+  }
+  ssmrt_device_info info{};
+  ssmrt_context_device_info(ctx, &info);
+  ssmc::CompileOptions o = compileOptions(args); // no archs: the runtime JIT-compiles for this GPU
+  ssmc::CompileResult r;
+  bool ok = ssmc::compileScript(args.file, std::nullopt, o, r);
+  std::cerr << r.diagnostics;
+  ssmrt_module *mod = nullptr;
+  ssmrt_layer *layer = nullptr;
+  if (!ok || ssmrt_module_load_memory(ctx, r.pack.data(), r.pack.size(), &mod) != SSMRT_OK ||
+      ssmrt_module_layer(mod, 0, &layer) != SSMRT_OK) {
+    std::cerr << "ssmc: error: " << (ok ? ssmrt_last_error() : "compilation failed") << "\n";
+    ssmrt_context_release(ctx);
+    return 1;
+  }
+  auto t1 = std::chrono::steady_clock::now();
+  int rc = 0;
+  if (ssmrt_module_prepare(mod) != SSMRT_OK) {
+    std::cerr << "ssmc: error: " << ssmrt_last_error() << "\n";
+    rc = 1;
+  } else {
+    double jitMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+    std::map<std::string, std::vector<double>> got;
+    double ms = 0;
+    if (!host::run(L, layer, vals, args.batch, args.seqlen, false, 0, nullptr, nullptr, got, &err, &ms)) {
+      std::cerr << "ssmc: error: " << err << "\n";
+      rc = 1;
+    } else {
+      std::cout << "GPU " << info.name << ": compiled in " << static_cast<int>(r.msFrontEnd + r.msMlir + r.msCuda)
+                << " ms + " << static_cast<int>(jitMs) << " ms NVRTC/load, forward " << ms << " ms\n";
+      for (auto &[name, v] : got) {
+        double e = host::relErr(v, outs.at(name).re);
+        bool pass = e <= (L.tensor(name)->dtype == sema::DType::F32 ? 1e-5 : 1e-2);
+        std::cout << "  out " << name << ": relative error vs the reference " << e << (pass ? "  ok" : "  TOO LARGE")
+                  << "\n";
+        rc |= pass ? 0 : 1;
+      }
+    }
+  }
+  ssmrt_module_release(mod);
+  ssmrt_context_release(ctx);
+  return rc;
+}
 
 } // namespace
 
@@ -238,6 +367,10 @@ int main(int argc, char **argv) {
     printSummary(prog, std::cout);
     return 0;
   }
+  if (args.emit == "build")
+    return buildPack(args);
+  if (args.emit == "run")
+    return runLayer(args, prog);
   return runMlirStages(args, prog, sm, diags);
 }
 
@@ -305,7 +438,7 @@ int runMlirStages(const Args &args, const ssmc::sema::Program &prog, const ssmc:
       return 1;
     return 0;
   }
-  if (args.emit == "cuda" || args.emit == "ptx" || args.emit == "manifest" || args.emit == "build") {
+  if (args.emit == "cuda" || args.emit == "ptx" || args.emit == "manifest") {
     ssmc::CudaOutput cuda;
     std::string err;
     if (!ssmc::emitCuda(*module, prog, sm, cuda, err)) {
@@ -338,18 +471,6 @@ int runMlirStages(const Args &args, const ssmc::sema::Program &prog, const ssmc:
           std::cout << e.bytes;
       return 0;
     }
-    ssmrt::Status st = ssmrt::writePackFile(args.output, entries);
-    if (!st.isOk()) {
-      std::cerr << "ssmc: error: cannot write " << args.output << ": " << st.message() << "\n";
-      return 1;
-    }
-    size_t bytes = 0;
-    for (auto &e : entries)
-      bytes += e.bytes.size();
-    std::cout << "ssmc: wrote " << args.output << " (" << bytes / 1024 << " KiB:";
-    for (auto &e : entries)
-      std::cout << " " << e.name;
-    std::cout << ")\n";
     return 0;
   }
   module->print(llvm::outs());
