@@ -7,8 +7,8 @@ cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
 OUTDIR=.carry/packs
 mkdir -p "$OUTDIR"
-ninja -C "$BUILD" ssmc ssmc-gpu-check >/dev/null
-cp "$BUILD/bin/ssmc-gpu-check" .carry/
+ninja -C "$BUILD" ssmc ssmc-gpu-check embed_s6 >/dev/null
+cp "$BUILD/bin/ssmc-gpu-check" "$BUILD/bin/embed_s6" .carry/
 # layer:dims for the numerics (the benchmark uses the full shapes)
 LAYERS="mamba_s6:--dim=D=64,--dim=N=16 s4d_real:--dim=D=32,--dim=N=64 s4d_complex:--dim=D=32,--dim=N=32 mamba2_ssd:--dim=H=4,--dim=P=16,--dim=N=32"
 for spec in $LAYERS; do
@@ -19,4 +19,10 @@ for spec in $LAYERS; do
   done
   wait
 done
-ls -la "$OUTDIR"
+# Full-size Mamba S6 for the embedding example, and a source-only pack for the runtime's JIT.
+mkdir -p .carry/full
+"$BUILD/bin/ssmc" build stdlib/mamba_s6.ssm --arch=sm_90 -o .carry/full/mamba_s6_f32.ssmpack >/dev/null &
+"$BUILD/bin/ssmc" build stdlib/mamba_s6.ssm --dtype=bf16 --arch=sm_90 -o .carry/full/mamba_s6_bf16.ssmpack >/dev/null &
+"$BUILD/bin/ssmc" build stdlib/mamba_s6.ssm --dim=D=64 --arch=none -o .carry/full/mamba_s6_jit.ssmpack >/dev/null &
+wait
+ls -la "$OUTDIR" .carry/full

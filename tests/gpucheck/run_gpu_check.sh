@@ -27,6 +27,19 @@ for pack in .carry/packs/*_f32.ssmpack .carry/packs/*_bf16.ssmpack; do
     --seqlens 7,33 --batches 3 > "$OUT/memcheck_$base.log" 2>&1
   echo "memcheck $base: rc=$? $(grep -m1 'ERROR SUMMARY' "$OUT/memcheck_$base.log")"
 done | tee "$OUT/memcheck.txt"
+echo "== JIT: a source-only pack, compiled by the runtime with NVRTC on first use (cold, then from the disk cache)"
+export SSMRT_CACHE_DIR=/tmp/ssmc-cache
+rm -rf "$SSMRT_CACHE_DIR"
+for pass in cold warm; do
+  s0=$(date +%s%N)
+  .carry/ssmc-gpu-check stdlib/mamba_s6.ssm .carry/full/mamba_s6_jit.ssmpack --seqlens 127 --batches 1 > "$OUT/jit_$pass.log" 2>&1
+  echo "jit $pass: rc=$? $(( ($(date +%s%N) - s0) / 1000000 )) ms for the whole check; $(tail -1 "$OUT/jit_$pass.log")"
+done | tee "$OUT/jit.txt"
+unset SSMRT_CACHE_DIR
+echo "== embed_s6 (full Mamba-130m layer: D=1536, N=16)"
+for dt in f32 bf16; do
+  .carry/embed_s6 .carry/full/mamba_s6_$dt.ssmpack stdlib/mamba_s6.ssm --prompt 2048 --decode 64 --batch 1 2>&1 | tee "$OUT/embed_$dt.txt"
+done
 echo
 echo "== numerics (details in $OUT/*.log)"
 for s in "${summary[@]}"; do echo "$s"; done

@@ -56,7 +56,8 @@ options:
                         ptx      PTX for the newest --arch, compiled with NVRTC (no GPU needed)
                         manifest the manifest an .ssmpack carries (layers, tensors, launches)
   -o FILE             with 'build': the .ssmpack to write
-  --arch=LIST         with 'build' and --emit=ptx: architectures, e.g. sm_80,sm_90 (default)
+  --arch=LIST         with 'build' and --emit=ptx: architectures, e.g. sm_80,sm_90 (default);
+                      'none' builds a source-only pack that the runtime compiles on first use
   --batch=B, --seqlen=L  with 'run': the input shape (default 2 and 64)
   --strategy=NAME     force the kernel strategy of every fused op (lane, chunked, ssd)
   --assume-batch=N    batch size the strategy cost model assumes (default 1)
@@ -152,6 +153,8 @@ int parseArgs(int argc, char **argv, Args &a) {
       if (!value(i, "--arch", v) || v.empty())
         return usageError("--arch needs a list such as sm_80,sm_90");
       a.archs.clear();
+      if (v == "none")
+        continue; // a source-only pack: the runtime compiles it for its device (JIT)
       std::stringstream ss(v);
       std::string item;
       while (std::getline(ss, item, ',')) {
@@ -455,7 +458,7 @@ int runMlirStages(const Args &args, const ssmc::sema::Program &prog, const ssmc:
     }
     std::vector<std::string> archs = args.archs;
     if (args.emit == "ptx")
-      archs = {*std::max_element(archs.begin(), archs.end())};
+      archs = {archs.empty() ? std::string("sm_90") : *std::max_element(archs.begin(), archs.end())};
     std::vector<ssmrt::PackEntry> entries;
     auto t3 = clock::now();
     if (!ssmc::buildPackEntries(cuda, archs, entries, err)) {
