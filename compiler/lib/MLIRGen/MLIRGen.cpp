@@ -239,7 +239,10 @@ private:
         Value x = emitTensor(n->operands[0]);
         if (!x)
           return nullptr;
-        v = ssm::GroupOp::create(b_, loc(n->loc), typeOf(n), x, L.dims[n->reduceDim].name,
+        // A gather keeps its operand's element type (storage dtypes widen in the maps).
+        Type elem = cast<RankedTensorType>(x.getType()).getElementType();
+        v = ssm::GroupOp::create(b_, loc(n->loc), tensorType(n->dims, n->step, elem, n->loc), x,
+                                 L.dims[n->reduceDim].name,
                                  L.dims[static_cast<int>(n->value)].name)
                 .getResult();
         break;
