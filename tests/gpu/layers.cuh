@@ -28,8 +28,9 @@ struct MambaS6Base {
   static constexpr int kRed = 1;
   struct RowConst { float Dskip, dt_bias; };
   struct ElemConst { float A; };  // log2(e) * A on the fast path
-  struct RowIn { float dt, x, z; };
+  struct RowIn { ssm::raw_t<T> dt, x, z; };
   struct RowStep { float delta, dx; };
+  struct NIn { ssm::raw_t<T> B, C; };
   struct NStep { float B, C; };
 
   static __device__ __forceinline__ void row_const(const ssm_launch_args& a, int row,
@@ -47,21 +48,25 @@ struct MambaS6Base {
     const ssm_tensor_arg& x = a.tensors[0];
     const ssm_tensor_arg& dt = a.tensors[1];
     const ssm_tensor_arg& z = a.tensors[4];
-    ri.x = ssm::load<T>(x.data, ssm::offset<I>(x, b, t, row));
-    ri.dt = ssm::load<T>(dt.data, ssm::offset<I>(dt, b, t, row));
-    ri.z = ssm::load<T>(z.data, ssm::offset<I>(z, b, t, row));
+    ri.x = ssm::load_raw<T>(x.data, ssm::offset<I>(x, b, t, row));
+    ri.dt = ssm::load_raw<T>(dt.data, ssm::offset<I>(dt, b, t, row));
+    ri.z = ssm::load_raw<T>(z.data, ssm::offset<I>(z, b, t, row));
   }
   static __device__ __forceinline__ void row_step(const RowConst& rc, const RowIn& ri,
                                                   RowStep& rs) {
-    rs.delta = ssm::softplus(ri.dt + rc.dt_bias);
-    rs.dx = rs.delta * ri.x;
+    rs.delta = ssm::softplus(ssm::to_f32(ri.dt) + rc.dt_bias);
+    rs.dx = rs.delta * ssm::to_f32(ri.x);
   }
   static __device__ __forceinline__ void n_load(const ssm_launch_args& a, int b,
-                                                int t, int n, NStep& ns) {
+                                                int t, int n, NIn& ni) {
     const ssm_tensor_arg& B = a.tensors[2];
     const ssm_tensor_arg& C = a.tensors[3];
-    ns.B = ssm::load<T>(B.data, ssm::offset<I>(B, b, t, n));
-    ns.C = ssm::load<T>(C.data, ssm::offset<I>(C, b, t, n));
+    ni.B = ssm::load_raw<T>(B.data, ssm::offset<I>(B, b, t, n));
+    ni.C = ssm::load_raw<T>(C.data, ssm::offset<I>(C, b, t, n));
+  }
+  static __device__ __forceinline__ void n_step(const NIn& ni, NStep& ns) {
+    ns.B = ssm::to_f32(ni.B);
+    ns.C = ssm::to_f32(ni.C);
   }
   static __device__ __forceinline__ float input(const RowConst&, const ElemConst&,
                                                 const RowStep& rs, const NStep& ns) {
@@ -77,7 +82,7 @@ struct MambaS6Base {
                                                  const RowIn& ri, const RowStep&,
                                                  const float red[1]) {
     const ssm_tensor_arg& y = a.tensors[8];
-    float v = fmaf(rc.Dskip, ri.x, red[0]) * ssm::silu(ri.z);
+    float v = fmaf(rc.Dskip, ssm::to_f32(ri.x), red[0]) * ssm::silu(ssm::to_f32(ri.z));
     ssm::store<T>(y.data, ssm::offset<I>(y, b, t, row), v);
   }
 };
@@ -126,8 +131,9 @@ struct Mamba2SSD {
   static constexpr bool kDecayPerRow = true;
   struct RowConst { float A, Dskip, dt_bias; };
   struct ElemConst {};
-  struct RowIn { float dt, x, z; };
+  struct RowIn { ssm::raw_t<T> dt, x, z; };
   struct RowStep { float decay, dx; };
+  struct NIn { ssm::raw_t<T> B, C; };
   struct NStep { float B, C; };
 
   static __device__ __forceinline__ void row_const(const ssm_launch_args& a, int row,
@@ -145,22 +151,26 @@ struct Mamba2SSD {
     const ssm_tensor_arg& x = a.tensors[0];
     const ssm_tensor_arg& dt = a.tensors[1];
     const ssm_tensor_arg& z = a.tensors[4];
-    ri.x = ssm::load<T>(x.data, ssm::offset<I>(x, b, t, hh, p));
-    ri.dt = ssm::load<T>(dt.data, ssm::offset<I>(dt, b, t, hh));
-    ri.z = ssm::load<T>(z.data, ssm::offset<I>(z, b, t, hh, p));
+    ri.x = ssm::load_raw<T>(x.data, ssm::offset<I>(x, b, t, hh, p));
+    ri.dt = ssm::load_raw<T>(dt.data, ssm::offset<I>(dt, b, t, hh));
+    ri.z = ssm::load_raw<T>(z.data, ssm::offset<I>(z, b, t, hh, p));
   }
   static __device__ __forceinline__ void row_step(const RowConst& rc, const RowIn& ri,
                                                   RowStep& rs) {
-    const float delta = ssm::softplus(ri.dt + rc.dt_bias);
+    const float delta = ssm::softplus(ssm::to_f32(ri.dt) + rc.dt_bias);
     rs.decay = ssm::ex2_fast(delta * rc.A);
-    rs.dx = delta * ri.x;
+    rs.dx = delta * ssm::to_f32(ri.x);
   }
   static __device__ __forceinline__ void n_load(const ssm_launch_args& a, int b,
-                                                int t, int n, NStep& ns) {
+                                                int t, int n, NIn& ni) {
     const ssm_tensor_arg& B = a.tensors[2];
     const ssm_tensor_arg& C = a.tensors[3];
-    ns.B = ssm::load<T>(B.data, ssm::offset<I>(B, b, t, n));
-    ns.C = ssm::load<T>(C.data, ssm::offset<I>(C, b, t, n));
+    ni.B = ssm::load_raw<T>(B.data, ssm::offset<I>(B, b, t, n));
+    ni.C = ssm::load_raw<T>(C.data, ssm::offset<I>(C, b, t, n));
+  }
+  static __device__ __forceinline__ void n_step(const NIn& ni, NStep& ns) {
+    ns.B = ssm::to_f32(ni.B);
+    ns.C = ssm::to_f32(ni.C);
   }
   static __device__ __forceinline__ float decay(const RowConst&, const ElemConst&,
                                                 const RowStep& rs, const NStep&) {
@@ -190,7 +200,7 @@ struct Mamba2SSD {
                                                  const float red[1]) {
     const int hh = row / P_, p = row % P_;
     const ssm_tensor_arg& y = a.tensors[8];
-    float v = fmaf(rc.Dskip, ri.x, red[0]) * ssm::silu(ri.z);
+    float v = fmaf(rc.Dskip, ssm::to_f32(ri.x), red[0]) * ssm::silu(ssm::to_f32(ri.z));
     ssm::store<T>(y.data, ssm::offset<I>(y, b, t, hh, p), v);
   }
 };

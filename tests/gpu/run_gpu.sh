@@ -4,8 +4,8 @@
 #
 #   tests/gpu/run_gpu.sh [harness args]       (default: --check --bench)
 #
-# Environment: OUT (default build-gpu/out), JOBS (parallel nvcc, default nproc), SSMC_NCU=NAME
-# (also profile kernel NAME once with Nsight Compute; SSMC_NCU_ONLY=s6|ssd|step its family),
+# Environment: OUT (default build-gpu/out), JOBS (parallel nvcc, default nproc),
+# SSMC_NCU="family:kernel ..." (also profile those kernels once with Nsight Compute),
 # SSMC_GPU_PREBUILT=DIR to run the ssm_gpu_harness / ssm_nvrtc_check found there instead of
 # building (a build made elsewhere with the same nvcc, to save time on the GPU machine).
 set -uo pipefail
@@ -60,15 +60,20 @@ nv=$?
 head -3 "$OUT/nvrtc.log"
 "$BIN/ssm_gpu_harness" --out "$OUT" "$@" > "$OUT/stdout.log" 2>&1
 rc=$?
-# SSMC_NCU=kernel-name: one Nsight Compute profile of that kernel (pipe and stall statistics)
+# SSMC_NCU="family:kernel ...": one Nsight Compute profile of each kernel (pipes, stall reasons)
 if [[ -n "${SSMC_NCU:-}" ]] && command -v ncu >/dev/null; then
   mkdir -p /tmp/ssm_ncu
-  timeout 120 ncu -k "regex:${SSMC_NCU}" -s 2 -c 1 --section SpeedOfLight --section ComputeWorkloadAnalysis \
-    --section SchedulerStats --section WarpStateStats --section InstructionStats --section Occupancy \
-    --section MemoryWorkloadAnalysis \
-    "$BIN/ssm_gpu_harness" --bench --kernel "$SSMC_NCU" --only "${SSMC_NCU_ONLY:-s6}" --out /tmp/ssm_ncu \
-    > "$OUT/ncu.txt" 2>&1
-  echo "ncu exit $? ($(wc -l < "$OUT/ncu.txt") lines in ncu.txt)"
+  : > "$OUT/ncu.txt"
+  for spec in $SSMC_NCU; do
+    fam=${spec%%:*} k=${spec#*:}
+    timeout 150 ncu -k "regex:^${k}\$" -s 2 -c 1 --print-details all \
+      --section SpeedOfLight --section ComputeWorkloadAnalysis --section SchedulerStats \
+      --section WarpStateStats --section InstructionStats --section Occupancy \
+      --section MemoryWorkloadAnalysis \
+      "$BIN/ssm_gpu_harness" --bench --kernel "$k" --only "$fam" --out /tmp/ssm_ncu \
+      >> "$OUT/ncu.txt" 2>&1
+    echo "ncu $k exit $?"
+  done
 fi
 (( rc > 1 )) && tail -20 "$OUT/stdout.log"
 # the harness log holds everything; show failures, then the table (last)

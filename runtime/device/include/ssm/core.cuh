@@ -88,6 +88,26 @@ template <> struct Storage<f16> {
 template <class T> __device__ __forceinline__ float load(const void* p, long long i) {
   return Storage<T>::load(p, i);
 }
+
+// Raw loads: the storage bits, converted later with to_f32. The skeletons prefetch a tile ahead;
+// a conversion written next to its load would make the warp wait for the load right there
+// (ptxas keeps it in the load's basic block), so the contract's *_load functions only load and
+// the *_step functions convert.
+template <class T> struct RawOf { typedef T type; };
+template <class T> using raw_t = typename RawOf<T>::type;
+template <class T> __device__ __forceinline__ raw_t<T> load_raw(const void* p, long long i);
+template <> __device__ __forceinline__ float load_raw<float>(const void* p, long long i) {
+  return __ldg(static_cast<const float*>(p) + i);
+}
+template <> __device__ __forceinline__ bf16 load_raw<bf16>(const void* p, long long i) {
+  return bf16{__ldg(static_cast<const unsigned short*>(p) + i)};
+}
+template <> __device__ __forceinline__ f16 load_raw<f16>(const void* p, long long i) {
+  return f16{__ldg(static_cast<const unsigned short*>(p) + i)};
+}
+SSM_DEV float to_f32(float v) { return v; }
+SSM_DEV float to_f32(bf16 v) { return bf16_to_float(v.bits); }
+SSM_DEV float to_f32(f16 v) { return f16_to_float(v.bits); }
 template <class T> __device__ __forceinline__ void store(void* p, long long i, float v) {
   Storage<T>::store(p, i, v);
 }
