@@ -9,12 +9,16 @@
 #include "ssmrt/hash.h"
 #include "ssmrt/nvrtc.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace ssmc {
@@ -81,8 +85,8 @@ LaneChoice chooseLane(int64_t n, bool complex) {
 class LayerEmitter {
 public:
   LayerEmitter(ssm::LayerOp layer, ssm::FusedOp fused, const sema::Layer &L, const SourceManager &sm,
-               std::ostringstream &src, std::string &error)
-      : layer_(layer), fused_(fused), L(L), sm_(sm), os(src), error_(error) {}
+               std::ostringstream &src, std::string &error, bool decayLog2)
+      : layer_(layer), fused_(fused), L(L), sm_(sm), os(src), error_(error), decayLog2_(decayLog2) {}
 
   bool run(ssmrt::ManifestLayer &ml) {
     name_ = layer_.getSymName().str();
@@ -370,11 +374,14 @@ private:
     os << "    (void)ni; (void)ns;\n  }\n";
     std::string elemArgs = join(regionArgs(false, false, false), rowValues());
     for (const char *which : {"decay", "input"}) {
+      bool isDecay = std::string(which) == "decay";
+      if (isDecay && decayLog2_)
+        which = "decay_log2";
       os << F << "S " << which
          << "(const RowConst& rc, const ElemConst& ec, const RowStep& rs, const NStep& ns) {\n";
       os << "    S d_, i_;\n    " << name_ << "_elem(" << join(elemArgs, ", &d_, &i_") << ");\n";
       os << "    (void)rc; (void)ec; (void)rs; (void)ns;\n";
-      os << "    return " << (std::string(which) == "decay" ? "d_" : "i_") << ";\n  }\n";
+      os << "    return " << (isDecay ? "d_" : "i_") << ";\n  }\n";
     }
     os << F
        << "void contrib(const RowConst& rc, const ElemConst& ec, const RowStep& rs, const NStep& ns, S h, Red red[kRed]) {\n";
@@ -459,6 +466,7 @@ private:
   const SourceManager &sm_;
   std::ostringstream &os;
   std::string &error_;
+  bool decayLog2_ = false;
   std::string name_, inner_;
   std::vector<std::string> rows_;
   std::map<std::string, std::string> groups_; // group dim -> head dim
@@ -473,10 +481,39 @@ private:
 
 } // namespace
 
+/// When a real decay is exp(x), the elem regions yield x * log2(e) instead and the layer gets
+/// `decay_log2`: the skeleton then takes 2^y with one special-function instruction (ex2.approx,
+/// about 2 ulp; checked against the float64 reference on long sequences) instead of expf's
+/// range reduction. Returns the layers rewritten.
+std::set<std::string> exposeLog2Decay(ModuleOp module) {
+  std::set<std::string> layers;
+  module.walk([&](Operation *op) {
+    if (!isa<ssm::FusedOp, ssm::StepOp>(op))
+      return;
+    Region &elem = op->getRegion(1);
+    Operation *yield = elem.front().getTerminator();
+    if (yield->getNumOperands() < 1)
+      return;
+    auto exp = yield->getOperand(0).getDefiningOp<math::ExpOp>();
+    if (!exp || !exp.getType().isF32())
+      return;
+    OpBuilder b(yield);
+    Value log2e = arith::ConstantOp::create(b, exp.getLoc(), b.getF32FloatAttr(1.4426950408889634f));
+    Value scaled = arith::MulFOp::create(b, exp.getLoc(), exp.getOperand(), log2e);
+    yield->setOperand(0, scaled);
+    if (exp->use_empty())
+      exp->erase();
+    if (auto layer = op->getParentOfType<ssm::LayerOp>())
+      layers.insert(layer.getSymName().str());
+  });
+  return layers;
+}
+
 std::vector<std::string> nvrtcOptions() { return {"-std=c++17"}; }
 
 bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceManager &sm, CudaOutput &out,
               std::string &error) {
+  std::set<std::string> log2Layers = exposeLog2Decay(module);
   std::string regions;
   {
     llvm::raw_string_ostream rs(regions);
@@ -532,7 +569,7 @@ bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceMana
       ml.states.push_back(ms);
     }
     ml.facts = {{"selective", L->facts.selective}, {"lti", L->facts.lti}, {"scalar_decay", L->facts.scalarDecay}};
-    LayerEmitter e(layer, fused, *L, sm, src, error);
+    LayerEmitter e(layer, fused, *L, sm, src, error, log2Layers.count(L->name) > 0);
     if (!e.run(ml))
       return false;
     out.manifest.layers.push_back(std::move(ml));
