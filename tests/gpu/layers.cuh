@@ -158,7 +158,7 @@ struct Mamba2SSD {
   static __device__ __forceinline__ void row_step(const RowConst& rc, const RowIn& ri,
                                                   RowStep& rs) {
     const float delta = ssm::softplus(ssm::to_f32(ri.dt) + rc.dt_bias);
-    rs.decay = ssm::ex2_fast(delta * rc.A);
+    rs.decay = ssm::ex2_acc(delta * rc.A);
     rs.dx = delta * ssm::to_f32(ri.x);
   }
   static __device__ __forceinline__ void n_load(const ssm_launch_args& a, int b,

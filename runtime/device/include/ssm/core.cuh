@@ -177,6 +177,20 @@ SSM_DEV float ex2_poly(float x) {
   return bits_to_float(float_to_bits(p) + e);
 }
 
+// 2^x for decays computed once per (row, step) (Mamba-2's per-head decay): the FMA-pipe
+// polynomial, whose rounding errors have no sign preference. A decay multiplies the state at
+// every step, so a biased error compounds over the memory length; run 3 saw 1.04e-5 relative
+// error on a bf16 SSD final state with ex2.approx here (PERF.md). The per-element decays of S6
+// keep ex2.approx: checked to 6e-7 over 65536 steps, and there it is the cost that matters.
+SSM_DEV float ex2_acc(float x) { return ex2_poly(x); }
+
+// Loads that stay in program order before a griddepcontrol.wait (params of the step entry).
+SSM_DEV float load_param_early(const float* p) {
+  float v;
+  asm volatile("ld.global.nc.f32 %0, [%1];" : "=f"(v) : "l"(p));
+  return v;
+}
+
 SSM_DEV float exp_fast(float x) { return ex2_fast(x * kLog2e); }
 SSM_DEV float exp_acc(float x) { return expf(x); }
 

@@ -157,6 +157,19 @@ __device__ __forceinline__ void grid_dependency_wait() {
   asm volatile("griddepcontrol.wait;" ::: "memory");
 #endif
 }
+// The same wait, after the load that produced `dep` has completed: its predicate (always true:
+// a popcount is at most 32) reads `dep`, so the loads before it are issued before the wait
+// instead of being scheduled after it (ptxas otherwise hoists the wait above them).
+__device__ __forceinline__ void grid_dependency_wait_after(unsigned dep) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile(
+      "{\n .reg .pred p;\n .reg .b32 c;\n popc.b32 c, %0;\n setp.le.u32 p, c, 32;\n"
+      " @p griddepcontrol.wait;\n}" ::"r"(dep)
+      : "memory");
+#else
+  (void)dep;
+#endif
+}
 __device__ __forceinline__ void grid_launch_dependents() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
@@ -699,7 +712,15 @@ __device__ __forceinline__ void diag_step(const ssm_launch_args& a) {
   typename L::ElemConst ec[kS];
 #pragma unroll
   for (int s = 0; s < kS; ++s) L::elem_const(a, row, g * kS + s, rc, ec[s]);
-  grid_dependency_wait();
+  {
+    unsigned dep = 0;  // the first word of every param struct: their loads precede the wait
+    if constexpr (sizeof(rc) >= 4) dep ^= *reinterpret_cast<const unsigned*>(&rc);
+    if constexpr (sizeof(ec[0]) >= 4) {
+#pragma unroll
+      for (int s = 0; s < kS; ++s) dep ^= *reinterpret_cast<const unsigned*>(&ec[s]);
+    }
+    grid_dependency_wait_after(dep);
+  }
 
   typename L::NIn ni[kS];
 #pragma unroll
