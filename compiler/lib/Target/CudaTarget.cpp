@@ -70,15 +70,21 @@ struct LaneChoice {
   int states, g, tile, warps;
 };
 
+/// Measured on an H100 (runtime/device/PERF.md): 4 states per lane and 2 warps per block for
+/// N = 16, 8 states per lane and 4 warps for larger N; complex states at most 4 per lane
+/// (twice the registers, and NVRTC time grows fast with the unrolled tile).
 LaneChoice chooseLane(int64_t n, bool complex) {
-  int maxStates = complex ? 4 : 16;
-  for (int g : {4, 8, 2, 16, 1, 32}) {
-    if (n % g != 0)
+  int want = complex ? 4 : n <= 16 ? 4 : 8;
+  for (int s = want; s >= 1; s /= 2) {
+    if (n % s != 0)
       continue;
-    int64_t s = n / g;
-    if (s <= maxStates && (g != 4 || s >= 2 || n < 8))
-      return {static_cast<int>(s), g, std::max(g, 16), 4};
+    int64_t g = n / s;
+    if (g >= 1 && g <= 32 && (g & (g - 1)) == 0)
+      return {s, static_cast<int>(g), static_cast<int>(std::max<int64_t>(g, 16)), n <= 16 && !complex ? 2 : 4};
   }
+  for (int g : {1, 2, 4, 8, 16, 32}) // N not a multiple of the preferred state count
+    if (n % g == 0 && n / g <= 32)
+      return {static_cast<int>(n / g), g, std::max(g, 16), 4};
   return {0, 0, 0, 0};
 }
 
@@ -229,7 +235,18 @@ private:
     std::string ptr = "a.tensors[" + std::to_string(in.slot) + "].data";
     if (in.complex)
       return "ssm::load_c64(" + ptr + ", " + off + ")";
+    if (raw(in))
+      return "ssm::load_raw<" + storageName(in.dtype) + ">(" + ptr + ", " + off + ")";
     return "ssm::load<" + storageName(in.dtype) + ">(" + ptr + ", " + off + ")";
+  }
+
+  /// Per-step inputs are loaded as raw storage bits (the skeleton prefetches them a tile ahead)
+  /// and widened only where they are used, so the conversion does not wait on the load.
+  static bool raw(const Input &in) { return !in.complex && (in.kind == Slot::RowIn || in.kind == Slot::NStep); }
+
+  /// A raw RowIn/NIn field as the f32 the region functions take.
+  std::string widened(const std::string &access, const Input &in) {
+    return raw(in) ? "ssm::to_f32(" + access + ")" : access;
   }
 
   std::string rowIndices() {
@@ -261,7 +278,7 @@ private:
         a.push_back("ec." + in.field());
         break;
       case Slot::RowIn:
-        a.push_back((inRowStep || inOut ? "ri." : "rs.") + in.field());
+        a.push_back(inRowStep || inOut ? widened("ri." + in.field(), in) : "rs." + in.field());
         break;
       case Slot::NStep:
         a.push_back("ns." + in.field());
@@ -287,12 +304,13 @@ private:
     return a + b;
   }
 
-  void structFields(const char *name, Slot kind, const std::vector<std::string> &extra) {
+  void structFields(const char *name, Slot kind, const std::vector<std::string> &extra, bool rawFields = false) {
     os << "  struct " << name << " {";
     int words = 0;
     for (const Input &in : inputs_)
       if (in.kind == kind) {
-        os << " " << valueType(in) << " " << in.field() << ";";
+        std::string ty = rawFields && raw(in) ? "ssm::raw_t<" + storageName(in.dtype) + ">" : valueType(in);
+        os << " " << ty << " " << in.field() << ";";
         ++words;
       }
     for (const std::string &e : extra) {
@@ -315,7 +333,7 @@ private:
     os << "  static constexpr int kRed = " << redTypes_.size() << ";\n";
     structFields("RowConst", Slot::RowConst, {});
     structFields("ElemConst", Slot::ElemConst, {});
-    structFields("RowIn", Slot::RowIn, {});
+    structFields("RowIn", Slot::RowIn, {}, true);
     std::vector<std::string> rsExtra;
     for (const Input &in : inputs_)
       if (in.kind == Slot::RowIn)
@@ -329,9 +347,9 @@ private:
       os << " float unused_;";
     os << " };\n";
     structFields("NStep", Slot::NStep, {});
-    // The skeleton stages per-(t, n) values through shared memory as NIn and widens them with
-    // n_step; the generated code widens at load time, so NIn and NStep hold the same floats.
-    structFields("NIn", Slot::NStep, {});
+    // The skeleton stages per-(t, n) values through shared memory as NIn (raw storage bits)
+    // and widens them with n_step.
+    structFields("NIn", Slot::NStep, {}, true);
 
     const char *F = "  static __device__ __forceinline__ ";
     // row_const / elem_const: params, once per row (and n).
@@ -354,7 +372,7 @@ private:
     os << F << "void row_step(const RowConst& rc, const RowIn& ri, RowStep& rs) {\n";
     for (const Input &in : inputs_)
       if (in.kind == Slot::RowIn)
-        os << "    rs." << in.field() << " = ri." << in.field() << ";\n";
+        os << "    rs." << in.field() << " = " << widened("ri." + in.field(), in) << ";\n";
     if (!rowTypes_.empty()) {
       std::string outs;
       for (size_t j = 0; j < rowTypes_.size(); ++j)
@@ -370,7 +388,7 @@ private:
     os << F << "void n_step(const NIn& ni, NStep& ns) {\n";
     for (const Input &in : inputs_)
       if (in.kind == Slot::NStep)
-        os << "    ns." << in.field() << " = ni." << in.field() << ";\n";
+        os << "    ns." << in.field() << " = " << widened("ni." + in.field(), in) << ";\n";
     os << "    (void)ni; (void)ns;\n  }\n";
     std::string elemArgs = join(regionArgs(false, false, false), rowValues());
     for (const char *which : {"decay", "input"}) {
