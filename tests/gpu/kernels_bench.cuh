@@ -15,6 +15,8 @@ using S4T16W2 = LaneCfg<4, 16, 2>;
 using S4T16W1 = LaneCfg<4, 16, 1>;
 using S4T16W4 = LaneCfg<4, 16, 4>;
 using S4T32W2 = LaneCfg<4, 32, 2>;
+using S4T32W1 = LaneCfg<4, 32, 1>;
+using S4T32W4 = LaneCfg<4, 32, 4>;
 using S4T8W2 = LaneCfg<4, 8, 2>;
 using S2T16W2 = LaneCfg<2, 16, 2>;
 using S4T16W2C1024 = LaneCfg<4, 16, 2, 0, 1024>;
@@ -35,6 +37,8 @@ using St2W4 = StepCfg<2, 4>;
 using St4W4 = StepCfg<4, 4>;
 using St4W8 = StepCfg<4, 8>;
 using St8W4 = StepCfg<8, 4>;
+using St4W16 = StepCfg<4, 16>;
+using St8W8 = StepCfg<8, 8>;
 }  // namespace bcfg
 
 // Mamba S6 at every ANCHORS shape: D in {1536, 2048, 5120} with N 16, D 2048 with N 64.
@@ -50,6 +54,8 @@ using St8W4 = StepCfg<8, 4>;
   SSMT_LANE(P##_d1536_s4t16w2, P##_l::D1536, bcfg::S4T16W2, "s6", DT, "bench", 0, 0, true)     \
   SSMT_LANE(P##_d1536_s4r2t16w2, P##_l::D1536, bcfg::S4R2T16W2, "s6", DT, "bench", 0, 0, true) \
   SSMT_LANE(P##_d1536_s4t16w1, P##_l::D1536, bcfg::S4T16W1, "s6", DT, "bench", 0, 0, true)     \
+  SSMT_LANE(P##_d1536_s4t16w4, P##_l::D1536, bcfg::S4T16W4, "s6", DT, "bench", 0, 0, true)     \
+  SSMT_LANE(P##_d1536_s4t32w2, P##_l::D1536, bcfg::S4T32W2, "s6", DT, "bench", 0, 0, true)     \
   SSMT_LANE(P##_d2048_s8t16w2, P##_l::D2048, bcfg::S8T16W2, "s6", DT, "bench", 0, 0, true)     \
   SSMT_LANE(P##_d2048_s4t16w2, P##_l::D2048, bcfg::S4T16W2, "s6", DT, "bench", 0, 0, true)     \
   SSMT_LANE(P##_d2048_s4t16w4, P##_l::D2048, bcfg::S4T16W4, "s6", DT, "bench", 0, 0, true)     \
@@ -63,7 +69,8 @@ using St8W4 = StepCfg<8, 4>;
   SSMT_CHUNK(P##_d5120_s4t16w2c1024, P##_l::D5120, bcfg::S4T16W2C1024, "s6", DT, "bench", 0,   \
              0, true)                                                                          \
   SSMT_LANE(P##_d5120_s4t32w2, P##_l::D5120, bcfg::S4T32W2, "s6", DT, "bench", 0, 0, true)     \
-  SSMT_LANE(P##_d5120_s4t8w2, P##_l::D5120, bcfg::S4T8W2, "s6", DT, "bench", 0, 0, true)       \
+  SSMT_LANE(P##_d5120_s4t32w1, P##_l::D5120, bcfg::S4T32W1, "s6", DT, "bench", 0, 0, true)     \
+  SSMT_LANE(P##_d5120_s4t32w4, P##_l::D5120, bcfg::S4T32W4, "s6", DT, "bench", 0, 0, true)     \
   SSMT_LANE(P##_d5120_s2t16w2, P##_l::D5120, bcfg::S2T16W2, "s6", DT, "bench", 0, 0, true)     \
   SSMT_LANE(P##_d2048n64_s8t16w2, P##_l::D2048N64, bcfg::S8T16W2, "s6", DT, "bench", 0, 0,     \
             true)                                                                              \
