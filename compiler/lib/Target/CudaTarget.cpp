@@ -34,6 +34,7 @@ struct Input {
   Slot kind;
   bool complex = false;
   bool rowLevel = false;      // available in the row and out regions
+  bool perElement = true;     // read by the elem or contrib region
   sema::DType dtype;
   std::vector<std::string> declDims; // the tensor's dims as declared (manifest order)
   std::string field() const { return "v" + std::to_string(slot); }
@@ -201,6 +202,9 @@ private:
       else
         return fail("layer " + name_ + ": in " + n + " varies per step over both a row dim and " + inner_ +
                     "; the lane skeleton loads such values only as params (for Mamba-2 groups: G = 1 is supported, G > 1 not yet)");
+      unsigned idx = static_cast<unsigned>(inputs_.size());
+      in.perElement = !fused_.getElem().front().getArgument(idx).use_empty() ||
+                      !fused_.getContrib().front().getArgument(idx).use_empty();
       inputs_.push_back(in);
     }
     return true;
@@ -278,7 +282,10 @@ private:
         a.push_back("ec." + in.field());
         break;
       case Slot::RowIn:
-        a.push_back(inRowStep || inOut ? widened("ri." + in.field(), in) : "rs." + in.field());
+        if (inRowStep || inOut)
+          a.push_back(widened("ri." + in.field(), in));
+        else // per element: from RowStep, where only the inputs those regions read are kept
+          a.push_back(in.perElement ? "rs." + in.field() : std::string(in.complex ? "ssm::cfloat{}" : "0.0f"));
         break;
       case Slot::NStep:
         a.push_back("ns." + in.field());
@@ -336,7 +343,7 @@ private:
     structFields("RowIn", Slot::RowIn, {}, true);
     std::vector<std::string> rsExtra;
     for (const Input &in : inputs_)
-      if (in.kind == Slot::RowIn)
+      if (in.kind == Slot::RowIn && in.perElement)
         rsExtra.push_back(valueType(in) + " " + in.field());
     for (size_t j = 0; j < rowTypes_.size(); ++j)
       rsExtra.push_back(rowTypes_[j] + " r" + std::to_string(j));
@@ -371,7 +378,7 @@ private:
     os << "    (void)a; (void)b; (void)t; (void)ri;\n  }\n";
     os << F << "void row_step(const RowConst& rc, const RowIn& ri, RowStep& rs) {\n";
     for (const Input &in : inputs_)
-      if (in.kind == Slot::RowIn)
+      if (in.kind == Slot::RowIn && in.perElement)
         os << "    rs." << in.field() << " = " << widened("ri." + in.field(), in) << ";\n";
     if (!rowTypes_.empty()) {
       std::string outs;
@@ -527,11 +534,128 @@ std::set<std::string> exposeLog2Decay(ModuleOp module) {
   return layers;
 }
 
+/// Hoists row-level factors out of the per-element regions. A product in `elem` or `contrib`
+/// whose factors split into row-level ones (constants, row values, inputs available per row)
+/// and per-element ones is rewritten so the row-level part is one new row value, computed once
+/// per (row, step) instead of once per state element: Mamba's input delta * B * x becomes
+/// (delta * x) * B, and exp's log2(e) scale joins delta. Returns the number of products hoisted.
+int hoistRowFactors(Operation *op) {
+  auto view = ssm::KernelView::get(op);
+  if (!view)
+    return 0;
+  unsigned numInputs = view->inputs.size();
+  std::set<unsigned> rowInputs;
+  for (unsigned i : view->availableInputs(ssm::KernelRegion::Row))
+    rowInputs.insert(i);
+  Region &rowR = view->region(ssm::KernelRegion::Row);
+  int hoisted = 0;
+  for (ssm::KernelRegion kind : {ssm::KernelRegion::Elem, ssm::KernelRegion::Contrib}) {
+    Region &region = view->region(kind);
+    Block &block = region.front();
+    Operation *yield = block.getTerminator();
+    for (unsigned y = 0; y < yield->getNumOperands(); ++y) {
+      unsigned numR = view->numRowValues();
+      // Row-level: a constant, a row value, or an input available per row.
+      auto isRowLevel = [&](Value v) -> bool {
+        if (v.getDefiningOp<arith::ConstantOp>())
+          return true;
+        auto arg = dyn_cast<BlockArgument>(v);
+        if (!arg || arg.getOwner() != &block)
+          return false;
+        unsigned n = arg.getArgNumber();
+        return (n < numInputs && rowInputs.count(n)) || (n >= numInputs && n < numInputs + numR);
+      };
+      auto mul = yield->getOperand(y).getDefiningOp<arith::MulFOp>();
+      if (!mul)
+        continue;
+      // Flatten the product tree (single-use interior products only).
+      SmallVector<Value> leaves, work{mul.getResult()};
+      SmallVector<Operation *> interior;
+      while (!work.empty()) {
+        Value v = work.pop_back_val();
+        auto m = v.getDefiningOp<arith::MulFOp>();
+        if (m && (v == mul.getResult() || v.hasOneUse())) {
+          interior.push_back(m);
+          work.push_back(m.getLhs());
+          work.push_back(m.getRhs());
+        } else {
+          leaves.push_back(v);
+        }
+      }
+      SmallVector<Value> rowLeaves, elemLeaves;
+      for (Value v : leaves)
+        (isRowLevel(v) ? rowLeaves : elemLeaves).push_back(v);
+      if (rowLeaves.size() < 2 || elemLeaves.empty())
+        continue;
+      // The row product, computed in the row region from its own block arguments.
+      Block &rb = rowR.front();
+      Operation *rowYield = rb.getTerminator();
+      OpBuilder b(rowYield);
+      Value prod;
+      for (Value v : rowLeaves) {
+        Value w;
+        if (auto c = v.getDefiningOp<arith::ConstantOp>())
+          w = arith::ConstantOp::create(b, c.getLoc(), c.getValue());
+        else {
+          unsigned n = cast<BlockArgument>(v).getArgNumber();
+          w = n < numInputs ? rb.getArgument(n) : rowYield->getOperand(n - numInputs);
+        }
+        prod = prod ? Value(arith::MulFOp::create(b, mul.getLoc(), prod, w)) : w;
+      }
+      SmallVector<Value> yields(rowYield->getOperands());
+      yields.push_back(prod);
+      rowYield->setOperands(yields);
+      // Every region that takes the row values gets the new one after the existing ones.
+      for (ssm::KernelRegion k : {ssm::KernelRegion::Elem, ssm::KernelRegion::Contrib, ssm::KernelRegion::Out})
+        view->region(k).front().insertArgument(numInputs + numR, b.getF32Type(), mul.getLoc());
+      Value r = block.getArgument(numInputs + numR);
+      OpBuilder eb(mul);
+      Value acc = r;
+      for (Value v : elemLeaves)
+        acc = arith::MulFOp::create(eb, mul.getLoc(), acc, v);
+      mul.getResult().replaceAllUsesWith(acc);
+      for (Operation *o : interior)
+        if (o->use_empty())
+          o->erase();
+      ++hoisted;
+    }
+  }
+  return hoisted;
+}
+
+/// Drops row values that no region reads any more (after hoisting): each costs a register and
+/// a shuffle per step in the skeleton.
+void dropDeadRowValues(Operation *op) {
+  auto view = ssm::KernelView::get(op);
+  if (!view)
+    return;
+  unsigned numInputs = view->inputs.size();
+  Operation *rowYield = view->region(ssm::KernelRegion::Row).front().getTerminator();
+  for (unsigned j = view->numRowValues(); j-- > 0;) {
+    bool used = false;
+    for (ssm::KernelRegion k : {ssm::KernelRegion::Elem, ssm::KernelRegion::Contrib, ssm::KernelRegion::Out})
+      used |= !view->region(k).front().getArgument(numInputs + j).use_empty();
+    if (used)
+      continue;
+    rowYield->eraseOperand(j);
+    for (ssm::KernelRegion k : {ssm::KernelRegion::Elem, ssm::KernelRegion::Contrib, ssm::KernelRegion::Out})
+      view->region(k).front().eraseArgument(numInputs + j);
+  }
+}
+
 std::vector<std::string> nvrtcOptions() { return {"-std=c++17"}; }
 
 bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceManager &sm, CudaOutput &out,
               std::string &error) {
   std::set<std::string> log2Layers = exposeLog2Decay(module);
+  module.walk([&](Operation *op) {
+    if (isa<ssm::FusedOp, ssm::StepOp>(op))
+    {
+      while (hoistRowFactors(op) > 0) {
+      }
+      dropDeadRowValues(op);
+    }
+  });
   std::string regions;
   {
     llvm::raw_string_ostream rs(regions);
