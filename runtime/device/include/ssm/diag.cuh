@@ -12,7 +12,11 @@
 //   * each lane keeps its partial sums over n for every step of the tile, and one transposed
 //     shuffle reduction leaves lane g with the complete sums of steps t = g mod kG, which it
 //     turns into outputs — so row outputs, too, are computed once;
-//   * the next tile's global loads are issued before this tile's arithmetic.
+//   * the next tile's global loads are issued before this tile's arithmetic;
+//   * with Rows > 1 a lane holds several rows, so each B/C value read from shared memory (whose
+//     return bandwidth bounds large-N layers) serves all of them.
+// Layers whose decay is one scalar per (row, step) (kDecayPerRow: Mamba-2) run a rescaled form
+// with two FMAs per element on every tile whose decay products stay in range.
 #ifndef SSM_DIAG_CUH
 #define SSM_DIAG_CUH
 
