@@ -12,11 +12,16 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -66,27 +71,29 @@ ssmrt_dtype manifestDtype(sema::DType t) {
   }
 }
 
-/// Tiling of the lane skeleton: kG = N / kStates lanes per row (a power of two <= 32).
+/// Tiling of the lane skeleton, from the H100 measurements in runtime/device/CONTRACT.md
+/// ("Configuration rules"): 4 states per lane and 4 warps for N = 16, 8 states and 2 warps for
+/// N = 64, N / 8 states with 2 rows per lane for the scalar-decay (Mamba-2) form; complex
+/// states at most 4 per lane (twice the registers). The batch is unknown at compile time, so
+/// the batch-1 pick (<4, 32, 2>) is not taken.
 struct LaneChoice {
-  int states, g, tile, warps;
+  int states, g, tile, warps, rows;
 };
 
-/// Measured on an H100 (runtime/device/PERF.md): 4 states per lane and 2 warps per block for
-/// N = 16, 8 states per lane and 4 warps for larger N; complex states at most 4 per lane
-/// (twice the registers, and NVRTC time grows fast with the unrolled tile).
-LaneChoice chooseLane(int64_t n, bool complex) {
+LaneChoice chooseLane(int64_t n, bool complex, bool rowForm) {
+  auto pow2 = [](int64_t g) { return g >= 1 && g <= 32 && (g & (g - 1)) == 0; };
+  if (rowForm && n % 8 == 0 && n / 8 >= 1)
+    return {static_cast<int>(n / 8), 8, 8, 4, 2};
   int want = complex ? 4 : n <= 16 ? 4 : 8;
-  for (int s = want; s >= 1; s /= 2) {
-    if (n % s != 0)
-      continue;
-    int64_t g = n / s;
-    if (g >= 1 && g <= 32 && (g & (g - 1)) == 0)
-      return {s, static_cast<int>(g), static_cast<int>(std::max<int64_t>(g, 16)), n <= 16 && !complex ? 2 : 4};
-  }
+  for (int s = want; s >= 1; s /= 2)
+    if (n % s == 0 && pow2(n / s)) {
+      int g = static_cast<int>(n / s);
+      return {s, g, std::max(g, 16), n <= 16 ? 4 : 2, 1};
+    }
   for (int g : {1, 2, 4, 8, 16, 32}) // N not a multiple of the preferred state count
     if (n % g == 0 && n / g <= 32)
-      return {static_cast<int>(n / g), g, std::max(g, 16), 4};
-  return {0, 0, 0, 0};
+      return {static_cast<int>(n / g), g, std::max(g, 16), 4, 1};
+  return {0, 0, 0, 0, 0};
 }
 
 class LayerEmitter {
@@ -133,7 +140,8 @@ public:
       if (t.role == ast::Role::Out)
         outs_.push_back(&t);
 
-    lane_ = chooseLane(kN_, complex_);
+    detectRowForm();
+    lane_ = chooseLane(kN_, complex_, rowForm_);
     if (!lane_.states)
       return fail("layer " + name_ + ": the inner dim " + inner_ + " = " + std::to_string(kN_) +
                   " cannot be split into a power-of-two number of lanes");
@@ -208,6 +216,55 @@ private:
       inputs_.push_back(in);
     }
     return true;
+  }
+
+  /// The Mamba-2 form: the decay is a row value (yield of `elem` is a row block argument), the
+  /// input is a row value times one per-n input, and each contrib term is h times a value that
+  /// does not depend on h. Real states only.
+  void detectRowForm() {
+    if (complex_ || redType_ != "float")
+      return;
+    Block &elem = fused_.getElem().front();
+    Block &contrib = fused_.getContrib().front();
+    unsigned numInputs = inputs_.size(), numR = rowTypes_.size();
+    Operation *y = elem.getTerminator();
+    auto rowValue = [&](Value v) -> int {
+      auto a = dyn_cast<BlockArgument>(v);
+      if (!a || a.getOwner() != &elem || a.getArgNumber() < numInputs || a.getArgNumber() >= numInputs + numR)
+        return -1;
+      return static_cast<int>(a.getArgNumber() - numInputs);
+    };
+    auto nInput = [&](Value v) -> int {
+      auto a = dyn_cast<BlockArgument>(v);
+      if (!a || a.getOwner() != &elem || a.getArgNumber() >= numInputs)
+        return -1;
+      const Input &in = inputs_[a.getArgNumber()];
+      return in.kind == Slot::NStep || in.kind == Slot::ElemConst ? static_cast<int>(a.getArgNumber()) : -1;
+    };
+    int d = rowValue(y->getOperand(0));
+    auto mul = y->getOperand(1).getDefiningOp<arith::MulFOp>();
+    if (d < 0 || !mul)
+      return;
+    int r = rowValue(mul.getLhs()), n = nInput(mul.getRhs());
+    if (r < 0 || n < 0) {
+      r = rowValue(mul.getRhs());
+      n = nInput(mul.getLhs());
+    }
+    if (r < 0 || n < 0)
+      return;
+    Value h = contrib.getArgument(numInputs + numR);
+    for (Value t : contrib.getTerminator()->getOperands()) {
+      auto m = t.getDefiningOp<arith::MulFOp>();
+      if (!m || (m.getLhs() != h && m.getRhs() != h))
+        return;
+      Value other = m.getLhs() == h ? m.getRhs() : m.getLhs();
+      if (other == h || !isa<BlockArgument>(other))
+        return;
+    }
+    rowForm_ = true;
+    decayR_ = d;
+    inputR_ = r;
+    inputN_ = n;
   }
 
   /// Element offset of tensor `in` (or an out) at the current (b, t, row indices, n).
@@ -385,6 +442,8 @@ private:
       for (size_t j = 0; j < rowTypes_.size(); ++j)
         outs += ", &rs.r" + std::to_string(j);
       os << "    " << name_ << "_row(" << join(regionArgs(true, true, false), outs) << ");\n";
+      if (rowForm_ && decayLog2_)
+        os << "    rs.r" << decayR_ << " = ssm::ex2_acc(rs.r" << decayR_ << ");\n";
     }
     os << "    (void)rc; (void)ri; (void)rs;\n  }\n";
     os << F << "void n_load(const ssm_launch_args& a, int b, int t, int n, NIn& ns) {\n";
@@ -398,7 +457,24 @@ private:
         os << "    ns." << in.field() << " = " << widened("ni." + in.field(), in) << ";\n";
     os << "    (void)ni; (void)ns;\n  }\n";
     std::string elemArgs = join(regionArgs(false, false, false), rowValues());
+    if (rowForm_) {
+      // The decay is a row value: computed once per (row, step), with the accurate 2^x when it
+      // was given as log2 (a decay shared by the whole row compounds any bias of ex2.approx).
+      os << "  static constexpr bool kDecayPerRow = true;\n";
+      std::string dr = "rs.r" + std::to_string(decayR_);
+      os << F << "float row_decay(const RowConst&, const RowStep& rs) { return " << dr << "; }\n";
+      os << F << "float input_row(const RowConst&, const RowStep& rs) { return rs.r" << inputR_ << "; }\n";
+      const Input &nin = inputs_[inputN_];
+      os << F << "float input_n(const ElemConst& ec, const NStep& ns) { (void)ec; (void)ns; return "
+         << (nin.kind == Slot::NStep ? "ns." : "ec.") << nin.field() << "; }\n";
+      os << F << "S decay(const RowConst&, const ElemConst&, const RowStep& rs, const NStep&) { return " << dr
+         << "; }\n";
+      os << F << "S input(const RowConst& rc, const ElemConst& ec, const RowStep& rs, const NStep& ns) {\n"
+         << "    return input_row(rc, rs) * input_n(ec, ns);\n  }\n";
+    }
     for (const char *which : {"decay", "input"}) {
+      if (rowForm_)
+        break;
       bool isDecay = std::string(which) == "decay";
       if (isDecay && decayLog2_)
         which = "decay_log2";
@@ -449,27 +525,34 @@ private:
     }
     os << "    (void)rc; (void)ri; (void)rs;\n  }\n";
     os << "};\n";
-    os << "using Cfg = ssm::LaneCfg<" << lane_.states << ", " << lane_.tile << ", " << lane_.warps << ">;\n";
-    os << "using StepCfg = ssm::StepCfg<" << lane_.states << ", " << lane_.warps << ">;\n";
+    os << "using Cfg = ssm::LaneCfg<" << lane_.states << ", " << lane_.tile << ", " << lane_.warps << ", 0, 0, "
+       << lane_.rows << ">;\n";
+    // Decode: 4 states per thread, 8 warps at N = 16 (CONTRACT.md); N / 4 threads per row else.
+    int stepStates = kN_ % 4 == 0 && (kN_ / 4 & (kN_ / 4 - 1)) == 0 && kN_ / 4 <= 32 ? 4 : lane_.states;
+    os << "using StepCfg = ssm::StepCfg<" << stepStates << ", " << (kN_ <= 16 ? 8 : 4) << ">;\n";
+    stepStates_ = stepStates;
     os << "}  // namespace ssmc_" << name_ << "\n";
   }
 
   void emitKernels(ssmrt::ManifestLayer &ml) {
     std::string ns = "ssmc_" + name_;
     int rpw = 32 / lane_.g;
-    int64_t rowsPerBlock = static_cast<int64_t>(rpw) * lane_.warps;
+    int64_t rowsPerBlock = static_cast<int64_t>(rpw) * lane_.rows * lane_.warps;
     int64_t rowBlocks = (kRows_ + rowsPerBlock - 1) / rowsPerBlock;
     int block = 32 * lane_.warps;
     // The manifest's numbers and the skeleton's traits must agree: checked when NVRTC compiles.
     os << "static_assert(ssm::DiagLane<" << ns << "::L, " << ns << "::Cfg>::kRowBlocks == " << rowBlocks
        << ", \"launch rule of " << name_ << "_fwd disagrees with the skeleton\");\n";
     os << "static_assert(ssm::DiagLane<" << ns << "::L, " << ns << "::Cfg>::kBlock == " << block << ", \"block\");\n";
+    int stepG = static_cast<int>(kN_ / stepStates_), stepBlock = 32 * (kN_ <= 16 ? 8 : 4);
     os << "static_assert(ssm::DiagStepTraits<" << ns << "::L, " << ns << "::StepCfg>::kUnits == "
-       << kRows_ * lane_.g << ", \"launch rule of " << name_ << "_step disagrees with the skeleton\");\n";
+       << kRows_ * stepG << ", \"launch rule of " << name_ << "_step disagrees with the skeleton\");\n";
+    os << "static_assert(ssm::DiagStepTraits<" << ns << "::L, " << ns << "::StepCfg>::kBlock == " << stepBlock
+       << ", \"step block\");\n";
     std::string fwd = "ssm_" + name_ + "_fwd", step = "ssm_" + name_ + "_step";
     os << "extern \"C\" __global__ void __launch_bounds__(" << block << ") " << fwd
        << "(ssm_launch_args a) { ssm::diag_lane_forward<" << ns << "::L, " << ns << "::Cfg>(a); }\n";
-    os << "extern \"C\" __global__ void __launch_bounds__(" << block << ") " << step
+    os << "extern \"C\" __global__ void __launch_bounds__(" << stepBlock << ") " << step
        << "(ssm_launch_args a) { ssm::diag_step<" << ns << "::L, " << ns << "::StepCfg>(a); }\n";
 
     ssmrt::ManifestLaunch f;
@@ -479,8 +562,8 @@ private:
     ml.forward.push_back(f);
     ssmrt::ManifestLaunch s;
     s.kernel = step;
-    s.block[0] = static_cast<uint32_t>(block);
-    s.grid[0] = {kRows_ * lane_.g, true, 0, block};
+    s.block[0] = static_cast<uint32_t>(stepBlock);
+    s.grid[0] = {kRows_ * stepG, true, 0, stepBlock};
     ml.step.push_back(s);
     ml.strategy = "lane";
   }
@@ -502,6 +585,11 @@ private:
   std::string redType_;
   std::vector<const sema::Tensor *> outs_;
   LaneChoice lane_{};
+  int stepStates_ = 1;
+  // The scalar-decay (Mamba-2) form: decay a row value, input = row value x per-n input,
+  // contrib linear in h (CONTRACT.md, kDecayPerRow).
+  bool rowForm_ = false;
+  int decayR_ = -1, inputR_ = -1, inputN_ = -1; // row value indices / input index
 };
 
 } // namespace
@@ -555,15 +643,18 @@ int hoistRowFactors(Operation *op) {
     Operation *yield = block.getTerminator();
     for (unsigned y = 0; y < yield->getNumOperands(); ++y) {
       unsigned numR = view->numRowValues();
-      // Row-level: a constant, a row value, or an input available per row.
-      auto isRowLevel = [&](Value v) -> bool {
-        if (v.getDefiningOp<arith::ConstantOp>())
-          return true;
-        auto arg = dyn_cast<BlockArgument>(v);
-        if (!arg || arg.getOwner() != &block)
+      // Row-level: computable from constants, row values and inputs available per row alone.
+      std::function<bool(Value)> isRowLevel = [&](Value v) -> bool {
+        if (auto arg = dyn_cast<BlockArgument>(v)) {
+          if (arg.getOwner() != &block)
+            return false;
+          unsigned n = arg.getArgNumber();
+          return (n < numInputs && rowInputs.count(n)) || (n >= numInputs && n < numInputs + numR);
+        }
+        Operation *def = v.getDefiningOp();
+        if (!def || def->getBlock() != &block || def->getNumRegions() || !isPure(def))
           return false;
-        unsigned n = arg.getArgNumber();
-        return (n < numInputs && rowInputs.count(n)) || (n >= numInputs && n < numInputs + numR);
+        return llvm::all_of(def->getOperands(), isRowLevel);
       };
       auto mul = yield->getOperand(y).getDefiningOp<arith::MulFOp>();
       if (!mul)
@@ -585,21 +676,30 @@ int hoistRowFactors(Operation *op) {
       SmallVector<Value> rowLeaves, elemLeaves;
       for (Value v : leaves)
         (isRowLevel(v) ? rowLeaves : elemLeaves).push_back(v);
-      if (rowLeaves.size() < 2 || elemLeaves.empty())
+      if (rowLeaves.size() < 2)
         continue;
-      // The row product, computed in the row region from its own block arguments.
+      // The row product, computed in the row region: row-level values are cloned there, with
+      // block arguments mapped to the row region's own (inputs) or to its yields (row values).
       Block &rb = rowR.front();
       Operation *rowYield = rb.getTerminator();
       OpBuilder b(rowYield);
+      IRMapping map;
+      for (unsigned i = 0; i < numInputs; ++i)
+        map.map(block.getArgument(i), rb.getArgument(i));
+      for (unsigned j = 0; j < numR; ++j)
+        map.map(block.getArgument(numInputs + j), rowYield->getOperand(j));
+      std::function<Value(Value)> cloneRow = [&](Value v) -> Value {
+        if (Value m = map.lookupOrNull(v))
+          return m;
+        Operation *def = v.getDefiningOp();
+        for (Value o : def->getOperands())
+          cloneRow(o);
+        Operation *c = b.clone(*def, map);
+        return c->getResult(cast<OpResult>(v).getResultNumber());
+      };
       Value prod;
       for (Value v : rowLeaves) {
-        Value w;
-        if (auto c = v.getDefiningOp<arith::ConstantOp>())
-          w = arith::ConstantOp::create(b, c.getLoc(), c.getValue());
-        else {
-          unsigned n = cast<BlockArgument>(v).getArgNumber();
-          w = n < numInputs ? rb.getArgument(n) : rowYield->getOperand(n - numInputs);
-        }
+        Value w = cloneRow(v);
         prod = prod ? Value(arith::MulFOp::create(b, mul.getLoc(), prod, w)) : w;
       }
       SmallVector<Value> yields(rowYield->getOperands());
@@ -656,6 +756,21 @@ bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceMana
       dropDeadRowValues(op);
     }
   });
+  {
+    // Clean up what hoisting left (dead per-element code, row values computed twice) so the
+    // structs carry only what is read.
+    PassManager pm(module.getContext());
+    pm.addPass(createCSEPass());
+    pm.addPass(createCanonicalizerPass());
+    if (failed(pm.run(module))) {
+      error = "cleaning up the fused regions failed";
+      return false;
+    }
+    module.walk([&](Operation *op) {
+      if (isa<ssm::FusedOp, ssm::StepOp>(op))
+        dropDeadRowValues(op);
+    });
+  }
   std::string regions;
   {
     llvm::raw_string_ostream rs(regions);
