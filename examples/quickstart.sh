@@ -6,13 +6,7 @@
 # reuses the build. Pass another script as $1 to compile that instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tests/deps.sh
-BUILD=${SSMC_BUILD_DIR:-build}
-if [ ! -f "$BUILD/build.ninja" ]; then
-  cmake -G Ninja -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
-    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
-    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
-fi
+BUILD=$(tests/configure.sh)
 cmake --build "$BUILD" -j"$(nproc)" --target ssmc embed_s6
 LAYER=${1:-stdlib/mamba_s6.ssm}
 NAME=$(basename "$LAYER" .ssm)

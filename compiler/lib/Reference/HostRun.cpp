@@ -1,5 +1,6 @@
 // Host-side running of compiled layers through the runtime's C API (CUDA runtime for memory).
 #include "ssmc/HostRun.h"
+#include "ssmc/RuntimeTypes.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -12,19 +13,6 @@ namespace ssmc::host {
 namespace {
 
 size_t elemBytes(sema::DType t) { return t == sema::DType::F32 ? 4 : t == sema::DType::C64 ? 8 : 2; }
-
-ssmrt_dtype rtDtype(sema::DType t) {
-  switch (t) {
-  case sema::DType::BF16:
-    return SSMRT_DTYPE_BF16;
-  case sema::DType::F16:
-    return SSMRT_DTYPE_F16;
-  case sema::DType::C64:
-    return SSMRT_DTYPE_C64;
-  default:
-    return SSMRT_DTYPE_F32;
-  }
-}
 
 std::vector<unsigned char> encode(const ref::HostTensor &h, sema::DType t) {
   size_t n = static_cast<size_t>(h.numel());
@@ -78,7 +66,7 @@ double decodeRe(const unsigned char *p, sema::DType t) {
 ssmrt_tensor describe(void *data, sema::DType t, const std::vector<int64_t> &shape) {
   ssmrt_tensor d{};
   d.data = data;
-  d.dtype = rtDtype(t);
+  d.dtype = runtimeDtype(t);
   d.rank = static_cast<int32_t>(shape.size());
   int64_t stride = 1;
   for (size_t k = shape.size(); k-- > 0;) {

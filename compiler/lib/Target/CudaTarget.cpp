@@ -3,6 +3,7 @@
 // skeletons with it, and the manifest's launch rules, checked against the skeletons' own
 // traits by static_asserts in the generated source.
 #include "ssmc/CudaTarget.h"
+#include "ssmc/RuntimeTypes.h"
 
 #include "ssm/EmitC.h"
 #include "ssm/SsmOps.h"
@@ -55,19 +56,6 @@ std::string storageName(sema::DType t) {
     return "ssm::f16";
   default:
     return "float";
-  }
-}
-
-ssmrt_dtype manifestDtype(sema::DType t) {
-  switch (t) {
-  case sema::DType::BF16:
-    return SSMRT_DTYPE_BF16;
-  case sema::DType::F16:
-    return SSMRT_DTYPE_F16;
-  case sema::DType::C64:
-    return SSMRT_DTYPE_C64;
-  default:
-    return SSMRT_DTYPE_F32;
   }
 }
 
@@ -812,7 +800,7 @@ bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceMana
       ssmrt::ManifestTensor mt;
       mt.name = t.name;
       mt.role = t.role == ast::Role::In ? SSMRT_ROLE_IN : t.role == ast::Role::Param ? SSMRT_ROLE_PARAM : SSMRT_ROLE_OUT;
-      mt.dtype = manifestDtype(t.dtype);
+      mt.dtype = runtimeDtype(t.dtype);
       for (int d : t.dims)
         mt.dims.push_back(L->dims[d].name);
       ml.tensors.push_back(mt);
@@ -840,42 +828,35 @@ bool buildPackEntries(const CudaOutput &out, const std::vector<std::string> &arc
   entries.clear();
   entries.push_back({"manifest.json", ssmrt::writeManifest(out.manifest)});
   entries.push_back({"source.cu", out.source});
-  std::string newest;
-  auto archNum = [](const std::string &a) { return std::atoi(a.c_str() + 3); };
-  for (const std::string &arch : archs) {
+  // One NVRTC call per output; a failure keeps the generated source on disk for the user.
+  auto compile = [&](const std::string &arch, ssmrt::NvrtcOutput kind, const std::string &entry) {
     ssmrt::NvrtcRequest req;
     req.source = out.source;
     req.name = "ssmc_generated.cu";
     req.options = nvrtcOptions();
     req.arch = arch;
-    req.output = ssmrt::NvrtcOutput::Cubin;
+    req.output = kind;
     ssmrt::NvrtcResult res;
     ssmrt::Status st = ssmrt::compileCuda(req, &res);
     if (!st.isOk()) {
       std::string path = "/tmp/ssmc-" + std::to_string(ssmrt::fnv1a64(out.source)) + ".cu";
       std::ofstream(path) << out.source;
-      error = "NVRTC failed for " + arch + ": " + st.message() + "\n" + res.log + "\nthe generated source is " + path;
+      error = "NVRTC failed for " + entry + ": " + st.message() + "\n" + res.log + "\nthe generated source is " + path;
       return false;
     }
-    entries.push_back({"cubin." + arch, res.binary});
+    entries.push_back({entry, res.binary});
+    return true;
+  };
+  std::string newest;
+  auto archNum = [](const std::string &a) { return std::atoi(a.c_str() + 3); };
+  for (const std::string &arch : archs) {
+    if (!compile(arch, ssmrt::NvrtcOutput::Cubin, "cubin." + arch))
+      return false;
     if (newest.empty() || archNum(arch) > archNum(newest))
       newest = arch;
   }
-  if (!newest.empty()) {
-    ssmrt::NvrtcRequest req;
-    req.source = out.source;
-    req.name = "ssmc_generated.cu";
-    req.options = nvrtcOptions();
-    req.arch = newest;
-    req.output = ssmrt::NvrtcOutput::Ptx;
-    ssmrt::NvrtcResult res;
-    ssmrt::Status st = ssmrt::compileCuda(req, &res);
-    if (!st.isOk()) {
-      error = "NVRTC failed for PTX (" + newest + "): " + st.message() + "\n" + res.log;
-      return false;
-    }
-    entries.push_back({"ptx." + newest, res.binary});
-  }
+  if (!newest.empty() && !compile(newest, ssmrt::NvrtcOutput::Ptx, "ptx." + newest))
+    return false;
   return true;
 }
 
