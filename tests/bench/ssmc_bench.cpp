@@ -56,8 +56,10 @@ void *randomDevice(size_t n, ssmrt_dtype d, uint64_t seed, bool dtLike, bool dec
     s = s * 6364136223846793005ull + 1442695040888963407ull;
     double u = static_cast<double>(s >> 11) / 9007199254740992.0; // [0, 1)
     float v = dtLike ? static_cast<float>(-4 + 3 * u) : static_cast<float>(2 * u - 1);
+    // A = -(n + 1) over the state dim, as mamba_a (S4D-Real); a per-head A (Mamba-2) in
+    // [-16, -1], the range Mamba-2 initializes A from.
     if (decayParam)
-      v = -static_cast<float>(i % static_cast<size_t>(inner) + 1); // A = -(n + 1), as mamba_a
+      v = -static_cast<float>(i % static_cast<size_t>(inner) + 1);
     if (d == SSMRT_DTYPE_F32)
       std::memcpy(&h[4 * i], &v, 4);
     else if (d == SSMRT_DTYPE_BF16) {
@@ -125,7 +127,8 @@ double makeSet(const Layer &l, int64_t batch, int64_t seq, bool step, uint64_t s
       CUDA_OK(cudaMalloc(&d.data, n * dtypeBytes(ti.dtype)));
       CUDA_OK(cudaMemset(d.data, 0xff, n * dtypeBytes(ti.dtype)));
     } else {
-      d.data = randomDevice(n, ti.dtype, seed * 131 + i, dt, A, A ? ti.dim_values[ti.dim_count - 1] : 1);
+      int64_t inner = !A ? 1 : ti.dim_count == 1 ? std::min<int64_t>(16, ti.dim_values[0]) : ti.dim_values[ti.dim_count - 1];
+      d.data = randomDevice(n, ti.dtype, seed * 131 + i, dt, A, inner);
     }
     if (ti.role != SSMRT_ROLE_PARAM)
       bytes += static_cast<double>(n * dtypeBytes(ti.dtype));
