@@ -1207,14 +1207,9 @@ private:
       tensor.role = t.role;
       tensor.loc = t.name.loc;
       tensor.dtype = t.role == ast::Role::Param ? DType::F32 : opts_.defaultDType;
-      if (t.type.dtype) {
-        auto dt = parseDType(t.type.dtype->name);
-        if (!dt)
-          diags_.error(t.type.dtype->loc, "unknown dtype '" + t.type.dtype->name + "' (known: f32, f16, bf16, c64)");
-        else {
-          tensor.dtype = *dt;
-          tensor.dtypeGiven = true;
-        }
+      if (auto dt = declaredDType(t)) {
+        tensor.dtype = *dt;
+        tensor.dtypeGiven = true;
       }
       bool typeOk = resolveType(t, tensor.dims, t.role == ast::Role::Param);
       tensor.used = !typeOk; // no "never used" warning on top of a type error
@@ -1284,16 +1279,23 @@ private:
     return L;
   }
 
+  /// The dtype written in a declaration, if any; an unknown name is reported here.
+  std::optional<DType> declaredDType(const ast::TensorDecl &t) {
+    if (!t.type.dtype)
+      return std::nullopt;
+    auto dt = parseDType(t.type.dtype->name);
+    if (!dt)
+      diags_.error(t.type.dtype->loc, "unknown dtype '" + t.type.dtype->name + "' (known: f32, f16, bf16, c64)");
+    return dt;
+  }
+
   void analyzeState(const ast::TensorDecl &t, Layer &L) {
     State s;
     s.name = t.name.name;
     s.loc = t.name.loc;
     resolveType(t, s.dims, false);
-    if (t.type.dtype) {
-      auto dt = parseDType(t.type.dtype->name);
-      if (!dt)
-        diags_.error(t.type.dtype->loc, "unknown dtype '" + t.type.dtype->name + "' (known: f32, f16, bf16, c64)");
-      else if (*dt == DType::F16 || *dt == DType::BF16)
+    if (auto dt = declaredDType(t)) {
+      if (*dt == DType::F16 || *dt == DType::BF16)
         diags_.error(t.type.dtype->loc, "state " + s.name + " cannot be " + dtypeName(*dt) +
                                             ": states are carried in f32 (or c64)");
       else

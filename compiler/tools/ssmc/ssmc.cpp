@@ -347,6 +347,10 @@ int main(int argc, char **argv) {
   if (rc >= 0)
     return rc;
 
+  // build goes through the library call, which analyses the script itself.
+  if (args.emit == "build")
+    return buildPack(args);
+
   using clock = std::chrono::steady_clock;
   auto t0 = clock::now();
   ssmc::SourceManager sm;
@@ -370,8 +374,6 @@ int main(int argc, char **argv) {
     printSummary(prog, std::cout);
     return 0;
   }
-  if (args.emit == "build")
-    return buildPack(args);
   if (args.emit == "run")
     return runLayer(args, prog);
   return runMlirStages(args, prog, sm, diags);
