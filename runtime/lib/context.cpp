@@ -133,21 +133,30 @@ ssmrt_status ssmrt_context_create(const ssmrt_context_options *options, ssmrt_co
     std::shared_ptr<ContextImpl> ctx;
     Status s = ContextImpl::create(opts, &ctx);
     if (!s) return s;
-    *out_ctx = new ssmrt_context{std::move(ctx)};
+    *out_ctx = handleOf<ssmrt_context>(registerHandle(HandleKind::Context, std::move(ctx)));
     return Status::ok();
   });
 }
 
-void ssmrt_context_release(ssmrt_context *ctx) { delete ctx; }
+void ssmrt_context_release(ssmrt_context *ctx) {
+  try {
+    // The context ends here unless a module still uses it; a handle that is not live is
+    // ignored (release never fails).
+    unregisterHandle(toHandleValue(ctx), HandleKind::Context);
+  } catch (...) {
+  }
+}
 
 ssmrt_status ssmrt_context_device_info(const ssmrt_context *ctx, ssmrt_device_info *out_info) {
   const char *fn = __func__;
   return guarded(fn, [&]() -> Status {
-    if (!ctx) return nullArgument(fn, "ctx");
-    if (!out_info) return nullArgument(fn, "out_info");
-    Status s = ctx->impl->requireDevice(fn);
+    std::shared_ptr<ContextImpl> c;
+    Status s = resolve(ctx, fn, "ctx", &c);
     if (!s) return s;
-    *out_info = ctx->impl->info();
+    if (!out_info) return nullArgument(fn, "out_info");
+    s = c->requireDevice(fn);
+    if (!s) return s;
+    *out_info = c->info();
     return Status::ok();
   });
 }
@@ -155,8 +164,10 @@ ssmrt_status ssmrt_context_device_info(const ssmrt_context *ctx, ssmrt_device_in
 ssmrt_status ssmrt_context_synchronize(const ssmrt_context *ctx) {
   const char *fn = __func__;
   return guarded(fn, [&]() -> Status {
-    if (!ctx) return nullArgument(fn, "ctx");
-    ContextImpl &c = *ctx->impl;
+    std::shared_ptr<ContextImpl> impl;
+    Status s = resolve(ctx, fn, "ctx", &impl);
+    if (!s) return s;
+    ContextImpl &c = *impl;
     if (!c.hasDevice()) return Status::ok();  // nothing can have been queued
     ScopedContext scope(c.cuContext());
     if (!scope.status()) return scope.status();

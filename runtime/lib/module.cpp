@@ -54,11 +54,11 @@ Status ModuleImpl::create(std::shared_ptr<ContextImpl> ctx, std::string_view byt
 
   // Layers point into manifest_, which is never modified or moved after this.
   for (const ManifestLayer &ml : m->manifest_.layers) {
-    auto layer = std::make_unique<ssmrt_layer>();
+    auto layer = std::make_unique<LayerImpl>();
     layer->module = m.get();
     layer->manifest = &ml;
     auto dimList = [&](const std::vector<std::string> &dims) {
-      ssmrt_layer::DimList list;
+      LayerImpl::DimList list;
       for (const std::string &d : dims) {
         list.names.push_back(d.c_str());
         list.values.push_back(ml.dimValue(d));
@@ -69,11 +69,16 @@ Status ModuleImpl::create(std::shared_ptr<ContextImpl> ctx, std::string_view byt
     for (const ManifestState &st : ml.states) layer->stateDims.push_back(dimList(st.dims));
     m->layers_.push_back(std::move(layer));
   }
+  // Layer handles refer to the module weakly: they stop resolving when it ends.
+  for (auto &layer : m->layers_)
+    layer->handle = registerWeakHandle(HandleKind::Layer, std::weak_ptr<void>(m), layer.get());
   *out = std::move(m);
   return Status::ok();
 }
 
 ModuleImpl::~ModuleImpl() {
+  for (auto &layer : layers_)
+    if (layer->handle) unregisterHandle(layer->handle, HandleKind::Layer);
   if (!cuModule_) return;
   ScopedContext scope(ctx_->cuContext());
   if (!scope.status()) return;
@@ -228,11 +233,12 @@ using namespace ssmrt;
 
 namespace {
 
-Status loadModule(ssmrt_context *ctx, std::string_view bytes, const std::string &origin, ssmrt_module **out) {
+Status loadModule(std::shared_ptr<ContextImpl> ctx, std::string_view bytes, const std::string &origin,
+                  ssmrt_module **out) {
   std::shared_ptr<ModuleImpl> m;
-  Status s = ModuleImpl::create(ctx->impl, bytes, origin, &m);
+  Status s = ModuleImpl::create(std::move(ctx), bytes, origin, &m);
   if (!s) return s;
-  *out = new ssmrt_module{std::move(m)};
+  *out = handleOf<ssmrt_module>(registerHandle(HandleKind::Module, std::move(m)));
   return Status::ok();
 }
 
@@ -245,12 +251,14 @@ ssmrt_status ssmrt_module_load_file(ssmrt_context *ctx, const char *path, ssmrt_
   return guarded(fn, [&]() -> Status {
     if (!out_module) return nullArgument(fn, "out_module");
     *out_module = nullptr;
-    if (!ctx) return nullArgument(fn, "ctx");
+    std::shared_ptr<ContextImpl> c;
+    Status s = resolve(ctx, fn, "ctx", &c);
+    if (!s) return s;
     if (!path) return nullArgument(fn, "path");
     std::string bytes;
-    Status s = readFileBytes(path, &bytes);
+    s = readFileBytes(path, &bytes);
     if (!s) return s.prefixed(std::string(fn) + ": ");
-    return loadModule(ctx, bytes, path, out_module);
+    return loadModule(std::move(c), bytes, path, out_module);
   });
 }
 
@@ -260,29 +268,40 @@ ssmrt_status ssmrt_module_load_memory(ssmrt_context *ctx, const void *data, size
   return guarded(fn, [&]() -> Status {
     if (!out_module) return nullArgument(fn, "out_module");
     *out_module = nullptr;
-    if (!ctx) return nullArgument(fn, "ctx");
+    std::shared_ptr<ContextImpl> c;
+    Status s = resolve(ctx, fn, "ctx", &c);
+    if (!s) return s;
     if (!data && size > 0) return nullArgument(fn, "data");
-    return loadModule(ctx, std::string_view(static_cast<const char *>(data), data ? size : 0), "<memory>",
-                      out_module);
+    return loadModule(std::move(c), std::string_view(static_cast<const char *>(data), data ? size : 0),
+                      "<memory>", out_module);
   });
 }
 
-void ssmrt_module_release(ssmrt_module *module) { delete module; }
+void ssmrt_module_release(ssmrt_module *module) {
+  try {
+    unregisterHandle(toHandleValue(module), HandleKind::Module);
+  } catch (...) {
+  }
+}
 
 ssmrt_status ssmrt_module_prepare(ssmrt_module *module) {
   const char *fn = __func__;
   return guarded(fn, [&]() -> Status {
-    if (!module) return nullArgument(fn, "module");
-    return module->impl->ensureLoaded();
+    std::shared_ptr<ModuleImpl> m;
+    Status s = resolve(module, fn, "module", &m);
+    if (!s) return s;
+    return m->ensureLoaded();
   });
 }
 
 ssmrt_status ssmrt_module_layer_count(const ssmrt_module *module, int32_t *out_count) {
   const char *fn = __func__;
   return guarded(fn, [&]() -> Status {
-    if (!module) return nullArgument(fn, "module");
+    std::shared_ptr<ModuleImpl> m;
+    Status s = resolve(module, fn, "module", &m);
+    if (!s) return s;
     if (!out_count) return nullArgument(fn, "out_count");
-    *out_count = int32_t(module->impl->layers().size());
+    *out_count = int32_t(m->layers().size());
     return Status::ok();
   });
 }
@@ -292,12 +311,14 @@ ssmrt_status ssmrt_module_layer(const ssmrt_module *module, int32_t index, ssmrt
   return guarded(fn, [&]() -> Status {
     if (!out_layer) return nullArgument(fn, "out_layer");
     *out_layer = nullptr;
-    if (!module) return nullArgument(fn, "module");
-    const auto &layers = module->impl->layers();
+    std::shared_ptr<ModuleImpl> m;
+    Status s = resolve(module, fn, "module", &m);
+    if (!s) return s;
+    const auto &layers = m->layers();
     if (index < 0 || size_t(index) >= layers.size())
       return invalidArgument(std::string(fn) + ": layer index " + std::to_string(index) + " is out of range (the module has " +
                              std::to_string(layers.size()) + " layers)");
-    *out_layer = layers[size_t(index)].get();
+    *out_layer = handleOf<ssmrt_layer>(layers[size_t(index)]->handle);
     return Status::ok();
   });
 }
@@ -307,17 +328,19 @@ ssmrt_status ssmrt_module_layer_by_name(const ssmrt_module *module, const char *
   return guarded(fn, [&]() -> Status {
     if (!out_layer) return nullArgument(fn, "out_layer");
     *out_layer = nullptr;
-    if (!module) return nullArgument(fn, "module");
+    std::shared_ptr<ModuleImpl> m;
+    Status s = resolve(module, fn, "module", &m);
+    if (!s) return s;
     if (!name) return nullArgument(fn, "name");
     std::string names;
-    for (const auto &layer : module->impl->layers()) {
+    for (const auto &layer : m->layers()) {
       if (layer->manifest->name == name) {
-        *out_layer = layer.get();
+        *out_layer = handleOf<ssmrt_layer>(layer->handle);
         return Status::ok();
       }
       names += (names.empty() ? "'" : ", '") + layer->manifest->name + "'";
     }
-    return notFound("module '" + module->impl->origin() + "' has no layer '" + name + "' (it has " + names + ")");
+    return notFound("module '" + m->origin() + "' has no layer '" + name + "' (it has " + names + ")");
   });
 }
 

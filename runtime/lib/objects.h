@@ -1,8 +1,9 @@
 // What the C handles are: the context, module, layer and state objects behind ssmrt.h.
 //
-// Ownership: a C handle to a context or module holds a shared_ptr to the object; modules
-// hold their context and states hold their module the same way, which is why handles may
-// be released in any order. Layers are owned by their module.
+// Ownership: the handle table (handles.h) holds a shared_ptr to each context, module and
+// state that has a live handle; modules hold their context and states hold their module
+// the same way, which is why handles may be released in any order. Layers are owned by
+// their module, and their handles refer to the module weakly.
 #ifndef SSMRT_LIB_OBJECTS_H
 #define SSMRT_LIB_OBJECTS_H
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "cuda_driver.h"
+#include "handles.h"
 #include "ssmrt/cache.h"
 #include "ssmrt/manifest.h"
 #include "ssmrt/pack.h"
@@ -60,20 +62,17 @@ class ContextImpl {
 
 class ModuleImpl;
 
-}  // namespace ssmrt
-
 // A layer: the manifest entry plus the arrays the introspection calls hand out.
-struct ssmrt_layer {
-  ssmrt::ModuleImpl *module = nullptr;
-  const ssmrt::ManifestLayer *manifest = nullptr;
+struct LayerImpl {
+  ModuleImpl *module = nullptr;
+  const ManifestLayer *manifest = nullptr;
+  uintptr_t handle = 0;  // its ssmrt_layer handle, the same for every lookup
   struct DimList {
     std::vector<const char *> names;
     std::vector<int64_t> values;
   };
   std::vector<DimList> tensorDims, stateDims;
 };
-
-namespace ssmrt {
 
 class ModuleImpl : public std::enable_shared_from_this<ModuleImpl> {
  public:
@@ -83,7 +82,7 @@ class ModuleImpl : public std::enable_shared_from_this<ModuleImpl> {
 
   ContextImpl &context() { return *ctx_; }
   const Manifest &manifest() const { return manifest_; }
-  const std::vector<std::unique_ptr<ssmrt_layer>> &layers() const { return layers_; }
+  const std::vector<std::unique_ptr<LayerImpl>> &layers() const { return layers_; }
   const std::string &origin() const { return origin_; }
 
   // Loads the kernels for the context's device on first call (cubin, else PTX, else
@@ -101,7 +100,7 @@ class ModuleImpl : public std::enable_shared_from_this<ModuleImpl> {
   std::string origin_;  // the file name, or "<memory>", for messages
   std::vector<PackEntry> entries_;
   Manifest manifest_;
-  std::vector<std::unique_ptr<ssmrt_layer>> layers_;
+  std::vector<std::unique_ptr<LayerImpl>> layers_;
 
   std::mutex mutex_;
   bool loaded_ = false;
@@ -117,29 +116,47 @@ struct StateLayout {
   std::vector<uint64_t> deviceOffset, hostOffset, bytes;
   uint64_t deviceBytes = 0, hostBytes = 0;
 };
-Status stateLayout(const ssmrt_layer &layer, int64_t batch, StateLayout *out);
+Status stateLayout(const LayerImpl &layer, int64_t batch, StateLayout *out);
 
 // INVALID_ARGUMENT unless the state was created for this layer and this batch size; `which`
 // names the argument in the message ("initial", "final", "state").
-Status checkStateFor(const ssmrt_state &state, const ssmrt_layer &layer, int64_t batch, const char *which);
+struct StateImpl;
+Status checkStateFor(const StateImpl &state, const LayerImpl &layer, int64_t batch, const char *which);
+
+// A state buffer. Its destructor frees the device memory after the work queued on the
+// context's stream.
+struct StateImpl {
+  ~StateImpl();
+  std::shared_ptr<ModuleImpl> module;  // keeps the layer alive
+  const LayerImpl *layer = nullptr;
+  int64_t batch = 0;
+  StateLayout layout;
+  CUdeviceptr device = 0;           // with a device
+  std::vector<unsigned char> host;  // on an SSMRT_DEVICE_NONE context, same layout
+};
+
+// The objects behind C handles, for the duration of one call: each holds a reference that
+// keeps its object alive even if another thread releases the handle meanwhile. On failure
+// (NULL, released, of another kind, not a handle) INVALID_ARGUMENT names the function and
+// the argument.
+Status resolve(const ssmrt_context *handle, const char *function, const char *argument,
+               std::shared_ptr<ContextImpl> *out);
+Status resolve(const ssmrt_module *handle, const char *function, const char *argument,
+               std::shared_ptr<ModuleImpl> *out);
+Status resolve(const ssmrt_state *handle, const char *function, const char *argument,
+               std::shared_ptr<StateImpl> *out);
+struct LayerRef {
+  std::shared_ptr<ModuleImpl> module;  // keeps the layer alive
+  const LayerImpl *layer = nullptr;
+};
+Status resolve(const ssmrt_layer *handle, const char *function, const char *argument, LayerRef *out);
+
+// The handle values the C API hands out.
+template <class Handle>
+Handle *handleOf(uintptr_t value) {
+  return reinterpret_cast<Handle *>(value);
+}
 
 }  // namespace ssmrt
-
-struct ssmrt_context {
-  std::shared_ptr<ssmrt::ContextImpl> impl;
-};
-
-struct ssmrt_module {
-  std::shared_ptr<ssmrt::ModuleImpl> impl;
-};
-
-struct ssmrt_state {
-  std::shared_ptr<ssmrt::ModuleImpl> module;  // keeps the layer alive
-  const ssmrt_layer *layer = nullptr;
-  int64_t batch = 0;
-  ssmrt::StateLayout layout;
-  CUdeviceptr device = 0;             // with a device
-  std::vector<unsigned char> host;    // on an SSMRT_DEVICE_NONE context, same layout
-};
 
 #endif  // SSMRT_LIB_OBJECTS_H

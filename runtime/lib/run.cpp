@@ -16,8 +16,8 @@ std::string dims3(const uint32_t v[3]) {
   return "[" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " + std::to_string(v[2]) + "]";
 }
 
-Status runEntry(const ssmrt_layer &layer, ssmrt_entry entry, const ssmrt_tensor *tensors, int32_t count,
-                const ssmrt_state *initial, ssmrt_state *final) {
+Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *tensors, int32_t count,
+                const StateImpl *initial, StateImpl *final) {
   const ManifestLayer &ml = *layer.manifest;
   const std::string who = "layer '" + ml.name + "' " + entryName(entry);
 
@@ -101,8 +101,14 @@ ssmrt_status ssmrt_layer_forward(const ssmrt_layer *layer, const ssmrt_tensor *t
                                  const ssmrt_state *initial, ssmrt_state *final_state) {
   const char *fn = __func__;
   return guarded(fn, [&]() -> Status {
-    if (!layer) return nullArgument(fn, "layer");
-    return runEntry(*layer, SSMRT_ENTRY_FORWARD, tensors, tensor_count, initial, final_state);
+    LayerRef ref;
+    Status s = resolve(layer, fn, "layer", &ref);
+    if (!s) return s;
+    // Each state resolved holds its own reference for the call.
+    std::shared_ptr<StateImpl> h0, hT;
+    if (initial && !(s = resolve(initial, fn, "initial", &h0))) return s;
+    if (final_state && !(s = resolve(final_state, fn, "final_state", &hT))) return s;
+    return runEntry(*ref.layer, SSMRT_ENTRY_FORWARD, tensors, tensor_count, h0.get(), hT.get());
   });
 }
 
@@ -110,10 +116,14 @@ ssmrt_status ssmrt_layer_step(const ssmrt_layer *layer, const ssmrt_tensor *tens
                               ssmrt_state *state) {
   const char *fn = __func__;
   return guarded(fn, [&]() -> Status {
-    if (!layer) return nullArgument(fn, "layer");
-    if (!state && !layer->manifest->states.empty())
-      return nullArgument(fn, "state").prefixed("layer '" + layer->manifest->name + "' step: ");
-    return runEntry(*layer, SSMRT_ENTRY_STEP, tensors, tensor_count, state, state);
+    LayerRef ref;
+    Status s = resolve(layer, fn, "layer", &ref);
+    if (!s) return s;
+    if (!state && !ref.layer->manifest->states.empty())
+      return nullArgument(fn, "state").prefixed("layer '" + ref.layer->manifest->name + "' step: ");
+    std::shared_ptr<StateImpl> h;
+    if (state && !(s = resolve(state, fn, "state", &h))) return s;
+    return runEntry(*ref.layer, SSMRT_ENTRY_STEP, tensors, tensor_count, h.get(), h.get());
   });
 }
 

@@ -14,11 +14,11 @@ namespace {
 // whole allocation, so every state starts as if it had its own.
 constexpr uint64_t kStateAlignment = 256;
 
-std::string layerDescription(const ssmrt_layer &layer) { return "layer '" + layer.manifest->name + "'"; }
+std::string layerDescription(const LayerImpl &layer) { return "layer '" + layer.manifest->name + "'"; }
 
 }  // namespace
 
-Status stateLayout(const ssmrt_layer &layer, int64_t batch, StateLayout *out) {
+Status stateLayout(const LayerImpl &layer, int64_t batch, StateLayout *out) {
   const ManifestLayer &ml = *layer.manifest;
   if (batch < 1) return invalidArgument("state batch size is " + std::to_string(batch) + "; it must be >= 1");
   StateLayout l;
@@ -41,7 +41,7 @@ Status stateLayout(const ssmrt_layer &layer, int64_t batch, StateLayout *out) {
   return Status::ok();
 }
 
-Status checkStateFor(const ssmrt_state &state, const ssmrt_layer &layer, int64_t batch, const char *which) {
+Status checkStateFor(const StateImpl &state, const LayerImpl &layer, int64_t batch, const char *which) {
   if (state.layer != &layer) {
     std::string mine = layerDescription(*state.layer), theirs = layerDescription(layer);
     if (mine == theirs) {  // same name, different module: say which modules
@@ -56,6 +56,16 @@ Status checkStateFor(const ssmrt_state &state, const ssmrt_layer &layer, int64_t
   return Status::ok();
 }
 
+StateImpl::~StateImpl() {
+  if (!device) return;
+  ContextImpl &c = module->context();
+  ScopedContext scope(c.cuContext());
+  if (!scope.status()) return;
+  // Kernels queued earlier may still read or write it.
+  c.driver().streamSynchronize(c.stream());
+  c.driver().memFree(device);
+}
+
 }  // namespace ssmrt
 
 using namespace ssmrt;
@@ -64,14 +74,14 @@ namespace {
 
 // Runs f with the state's CUDA context current; NO_DEVICE states never get here.
 template <class F>
-Status withContext(const ssmrt_state &state, F &&f) {
+Status withContext(const StateImpl &state, F &&f) {
   ContextImpl &c = state.module->context();
   ScopedContext scope(c.cuContext());
   if (!scope.status()) return scope.status();
   return f(c, c.driver());
 }
 
-Status checkImageSize(const char *fn, const ssmrt_state &state, size_t bytes) {
+Status checkImageSize(const char *fn, const StateImpl &state, size_t bytes) {
   if (bytes == state.layout.hostBytes) return Status::ok();
   return invalidArgument(std::string(fn) + ": the host buffer is " + std::to_string(bytes) + " bytes but the state of " +
                          "layer '" + state.layer->manifest->name + "' at batch " + std::to_string(state.batch) + " is " +
@@ -87,19 +97,21 @@ ssmrt_status ssmrt_state_create(const ssmrt_layer *layer, int64_t batch, ssmrt_s
   return guarded(fn, [&]() -> Status {
     if (!out_state) return nullArgument(fn, "out_state");
     *out_state = nullptr;
-    if (!layer) return nullArgument(fn, "layer");
-    auto state = std::make_unique<ssmrt_state>();
+    LayerRef ref;
+    Status s = resolve(layer, fn, "layer", &ref);
+    if (!s) return s;
+    auto state = std::make_shared<StateImpl>();
     // The state shares ownership of the module, so the layer outlives it.
-    state->module = layer->module->shared_from_this();
-    state->layer = layer;
+    state->module = ref.module;
+    state->layer = ref.layer;
     state->batch = batch;
-    Status s = stateLayout(*layer, batch, &state->layout);
+    s = stateLayout(*ref.layer, batch, &state->layout);
     if (!s) return s.prefixed(std::string(fn) + ": ");
-    ContextImpl &c = layer->module->context();
-    if (!c.hasDevice()) {
-      // No device: the state lives in host memory, so save/restore/swap still work.
-      state->host.assign(size_t(state->layout.deviceBytes), 0);
-    } else if (state->layout.deviceBytes > 0) {
+    ContextImpl &c = ref.module->context();
+    // No device: the state lives in host memory, allocated on the first restore (an empty
+    // image reads as zeros), so save/restore/swap still work and a state too large for
+    // this host can still be created to validate calls with.
+    if (c.hasDevice() && state->layout.deviceBytes > 0) {
       s = withContext(*state, [&](ContextImpl &ctx, const CudaDriver &d) -> Status {
         CUdeviceptr p = 0;
         Status r = cuCheck(d.memAlloc(&p, size_t(state->layout.deviceBytes)),
@@ -116,30 +128,27 @@ ssmrt_status ssmrt_state_create(const ssmrt_layer *layer, int64_t batch, ssmrt_s
       });
       if (!s) return s.prefixed(std::string(fn) + ": ");
     }
-    *out_state = state.release();
+    *out_state = handleOf<ssmrt_state>(registerHandle(HandleKind::State, std::move(state)));
     return Status::ok();
   });
 }
 
 void ssmrt_state_release(ssmrt_state *state) {
-  if (!state) return;
-  if (state->device) {
-    withContext(*state, [&](ContextImpl &ctx, const CudaDriver &d) -> Status {
-      // Kernels queued earlier may still read or write it.
-      d.streamSynchronize(ctx.stream());
-      d.memFree(state->device);
-      return Status::ok();
-    });
+  try {
+    // The buffer is freed once no call that resolved the handle still uses it.
+    unregisterHandle(toHandleValue(state), HandleKind::State);
+  } catch (...) {
   }
-  delete state;
 }
 
 ssmrt_status ssmrt_state_batch(const ssmrt_state *state, int64_t *out_batch) {
   const char *fn = __func__;
   return guarded(fn, [&]() -> Status {
-    if (!state) return nullArgument(fn, "state");
+    std::shared_ptr<StateImpl> st;
+    Status s = resolve(state, fn, "state", &st);
+    if (!s) return s;
     if (!out_batch) return nullArgument(fn, "out_batch");
-    *out_batch = state->batch;
+    *out_batch = st->batch;
     return Status::ok();
   });
 }
@@ -147,9 +156,11 @@ ssmrt_status ssmrt_state_batch(const ssmrt_state *state, int64_t *out_batch) {
 ssmrt_status ssmrt_state_byte_size(const ssmrt_state *state, size_t *out_bytes) {
   const char *fn = __func__;
   return guarded(fn, [&]() -> Status {
-    if (!state) return nullArgument(fn, "state");
+    std::shared_ptr<StateImpl> st;
+    Status s = resolve(state, fn, "state", &st);
+    if (!s) return s;
     if (!out_bytes) return nullArgument(fn, "out_bytes");
-    *out_bytes = size_t(state->layout.hostBytes);
+    *out_bytes = size_t(st->layout.hostBytes);
     return Status::ok();
   });
 }
@@ -157,20 +168,25 @@ ssmrt_status ssmrt_state_byte_size(const ssmrt_state *state, size_t *out_bytes) 
 ssmrt_status ssmrt_state_save(const ssmrt_state *state, void *host, size_t bytes) {
   const char *fn = __func__;
   return guarded(fn, [&]() -> Status {
-    if (!state) return nullArgument(fn, "state");
-    if (!host && bytes > 0) return nullArgument(fn, "host");
-    Status s = checkImageSize(fn, *state, bytes);
+    std::shared_ptr<StateImpl> st;
+    Status s = resolve(state, fn, "state", &st);
     if (!s) return s;
-    const StateLayout &l = state->layout;
+    if (!host && bytes > 0) return nullArgument(fn, "host");
+    s = checkImageSize(fn, *st, bytes);
+    if (!s) return s;
+    const StateLayout &l = st->layout;
     auto *out = static_cast<unsigned char *>(host);
-    if (!state->device) {
-      for (size_t i = 0; i < l.bytes.size(); ++i)
-        if (l.bytes[i]) std::memcpy(out + l.hostOffset[i], state->host.data() + l.deviceOffset[i], size_t(l.bytes[i]));
+    if (!st->module->context().hasDevice()) {
+      for (size_t i = 0; i < l.bytes.size(); ++i) {
+        if (!l.bytes[i]) continue;
+        if (st->host.empty()) std::memset(out + l.hostOffset[i], 0, size_t(l.bytes[i]));
+        else std::memcpy(out + l.hostOffset[i], st->host.data() + l.deviceOffset[i], size_t(l.bytes[i]));
+      }
       return Status::ok();
     }
-    return withContext(*state, [&](ContextImpl &ctx, const CudaDriver &d) -> Status {
+    return withContext(*st, [&](ContextImpl &ctx, const CudaDriver &d) -> Status {
       for (size_t i = 0; i < l.bytes.size(); ++i) {
-        Status r = cuCheck(d.memcpyDtoHAsync(out + l.hostOffset[i], state->device + l.deviceOffset[i],
+        Status r = cuCheck(d.memcpyDtoHAsync(out + l.hostOffset[i], st->device + l.deviceOffset[i],
                                              size_t(l.bytes[i]), ctx.stream()),
                            "cuMemcpyDtoHAsync");
         if (!r) return r;
@@ -183,20 +199,23 @@ ssmrt_status ssmrt_state_save(const ssmrt_state *state, void *host, size_t bytes
 ssmrt_status ssmrt_state_restore(ssmrt_state *state, const void *host, size_t bytes) {
   const char *fn = __func__;
   return guarded(fn, [&]() -> Status {
-    if (!state) return nullArgument(fn, "state");
-    if (!host && bytes > 0) return nullArgument(fn, "host");
-    Status s = checkImageSize(fn, *state, bytes);
+    std::shared_ptr<StateImpl> st;
+    Status s = resolve(state, fn, "state", &st);
     if (!s) return s;
-    const StateLayout &l = state->layout;
+    if (!host && bytes > 0) return nullArgument(fn, "host");
+    s = checkImageSize(fn, *st, bytes);
+    if (!s) return s;
+    const StateLayout &l = st->layout;
     const auto *in = static_cast<const unsigned char *>(host);
-    if (!state->device) {
+    if (!st->module->context().hasDevice()) {
+      if (st->host.empty()) st->host.assign(size_t(l.deviceBytes), 0);  // bad_alloc: OUT_OF_MEMORY
       for (size_t i = 0; i < l.bytes.size(); ++i)
-        if (l.bytes[i]) std::memcpy(state->host.data() + l.deviceOffset[i], in + l.hostOffset[i], size_t(l.bytes[i]));
+        if (l.bytes[i]) std::memcpy(st->host.data() + l.deviceOffset[i], in + l.hostOffset[i], size_t(l.bytes[i]));
       return Status::ok();
     }
-    return withContext(*state, [&](ContextImpl &ctx, const CudaDriver &d) -> Status {
+    return withContext(*st, [&](ContextImpl &ctx, const CudaDriver &d) -> Status {
       for (size_t i = 0; i < l.bytes.size(); ++i) {
-        Status r = cuCheck(d.memcpyHtoDAsync(state->device + l.deviceOffset[i], in + l.hostOffset[i],
+        Status r = cuCheck(d.memcpyHtoDAsync(st->device + l.deviceOffset[i], in + l.hostOffset[i],
                                              size_t(l.bytes[i]), ctx.stream()),
                            "cuMemcpyHtoDAsync");
         if (!r) return r;
@@ -210,13 +229,15 @@ ssmrt_status ssmrt_state_restore(ssmrt_state *state, const void *host, size_t by
 ssmrt_status ssmrt_state_reset(ssmrt_state *state) {
   const char *fn = __func__;
   return guarded(fn, [&]() -> Status {
-    if (!state) return nullArgument(fn, "state");
-    if (!state->device) {
-      std::fill(state->host.begin(), state->host.end(), 0);
+    std::shared_ptr<StateImpl> st;
+    Status s = resolve(state, fn, "state", &st);
+    if (!s) return s;
+    if (!st->module->context().hasDevice()) {
+      std::vector<unsigned char>().swap(st->host);  // empty reads as zeros
       return Status::ok();
     }
-    return withContext(*state, [&](ContextImpl &ctx, const CudaDriver &d) -> Status {
-      return cuCheck(d.memsetD8Async(state->device, 0, size_t(state->layout.deviceBytes), ctx.stream()),
+    return withContext(*st, [&](ContextImpl &ctx, const CudaDriver &d) -> Status {
+      return cuCheck(d.memsetD8Async(st->device, 0, size_t(st->layout.deviceBytes), ctx.stream()),
                      "cuMemsetD8Async");
     });
   });
@@ -225,15 +246,17 @@ ssmrt_status ssmrt_state_reset(ssmrt_state *state) {
 ssmrt_status ssmrt_state_swap(ssmrt_state *a, ssmrt_state *b) {
   const char *fn = __func__;
   return guarded(fn, [&]() -> Status {
-    if (!a) return nullArgument(fn, "a");
-    if (!b) return nullArgument(fn, "b");
-    if (a->layer != b->layer || a->batch != b->batch) {
-      Status s = checkStateFor(*b, *a->layer, a->batch, "the second");
-      return s.prefixed(std::string(fn) + ": the first state is of layer '" + a->layer->manifest->name + "' at batch " +
-                        std::to_string(a->batch) + "; ");
+    std::shared_ptr<StateImpl> sa, sb;
+    Status s = resolve(a, fn, "a", &sa);
+    if (!s) return s;
+    if (!(s = resolve(b, fn, "b", &sb))) return s;
+    if (sa->layer != sb->layer || sa->batch != sb->batch) {
+      s = checkStateFor(*sb, *sa->layer, sa->batch, "the second");
+      return s.prefixed(std::string(fn) + ": the first state is of layer '" + sa->layer->manifest->name +
+                        "' at batch " + std::to_string(sa->batch) + "; ");
     }
-    std::swap(a->device, b->device);
-    std::swap(a->host, b->host);
+    std::swap(sa->device, sb->device);
+    std::swap(sa->host, sb->host);
     return Status::ok();
   });
 }

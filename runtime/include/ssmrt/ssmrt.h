@@ -9,6 +9,15 @@
  *    back with the matching *_release function (which accepts NULL and never fails).
  *    Objects keep what they depend on alive: a module keeps its context alive, a state keeps
  *    its module alive, so handles may be released in any order.
+ *  - Handles are checked on every call. A handle is a value the library looks up in a table,
+ *    not an address: a NULL, released, foreign or corrupted handle, or a handle of another
+ *    type (a state passed as a module), gives SSMRT_INVALID_ARGUMENT naming the argument
+ *    ("ssmrt_state_save: state is an ssmrt_state handle that was already released"), never
+ *    a use of freed memory. Releasing a handle twice, or releasing a value that is not a
+ *    live handle, does nothing. A released handle's value is not handed out again (each
+ *    table slot counts 2^32 generations and is then retired). If one thread releases a
+ *    handle while another is inside a call with it, that call finishes normally and the
+ *    object ends after it.
  *  - Borrowed pointers (layer handles, names, dim lists) stay valid while the module they
  *    came from is alive.
  *  - Threads: contexts, modules and layers may be used from any number of threads at once;
@@ -175,7 +184,8 @@ SSMRT_API ssmrt_status ssmrt_module_load_memory(ssmrt_context *ctx, const void *
                                                 size_t size, ssmrt_module **out_module);
 
 /* Drops the caller's reference; layer handles of the module stay valid while a state of
- * one of its layers is alive, and become invalid after that. */
+ * one of its layers is alive, and become invalid after that (calls with them then return
+ * SSMRT_INVALID_ARGUMENT: "... whose module was released"). */
 SSMRT_API void ssmrt_module_release(ssmrt_module *module);
 
 /* Loads (compiling if the pack has no usable binary) the module's kernels for the
