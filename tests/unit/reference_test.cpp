@@ -593,6 +593,119 @@ TEST(Reference, SummaryNamesShapesAndStats) {
   EXPECT_NE(s.find("state h c64 [batch=1, D=2, N=3]  |z| min "), std::string::npos) << s;
 }
 
+TEST(ReferenceEdges, SoftplusSigmoidSiluAreStableAtTheExtremes) {
+  // A naive log(1 + exp(x)) is inf at x = 1000 (and loses everything below 1e-16 at x = -40);
+  // the GPU check compares kernels against these values at dt = +-100, so they must be exact.
+  auto r = analyzeText(R"(layer l(dims D = 10) {
+    in x: [D]
+    state h: [D] = 0 * h + x
+    out sp: [D] = softplus(x)
+    out sg: [D] = sigmoid(x)
+    out si: [D] = silu(x)
+  })");
+  ASSERT_ANALYZED(r);
+  const double inf = INFINITY;
+  std::vector<double> xs = {-1000, -100, -20, 0, 20, 100, 1000, inf, -inf, NAN};
+  TensorMap in{{"x", filled({1, 1, 10}, xs)}};
+  Outcome run = runLayer(r->layer(), in, 1, 1);
+  ASSERT_TRUE(run.ok) << run.error;
+  const auto &sp = run.outs.at("sp").re, &sg = run.outs.at("sg").re, &si = run.outs.at("si").re;
+  EXPECT_EQ(sp[0], 0.0);                                        // exp(-1000) underflows to 0
+  EXPECT_NEAR(sp[1] / std::exp(-100.0), 1.0, 1e-15);            // log1p(e^-100) = e^-100
+  EXPECT_NEAR(sp[2] / std::log1p(std::exp(-20.0)), 1.0, 1e-15);
+  EXPECT_DOUBLE_EQ(sp[3], std::log(2.0));
+  EXPECT_NEAR(sp[4], 20.0 + std::exp(-20.0), 1e-15);
+  EXPECT_EQ(sp[5], 100.0);                                      // 100 + 3.7e-44 rounds to 100
+  EXPECT_EQ(sp[6], 1000.0);                                     // not inf
+  EXPECT_EQ(sp[7], inf);
+  EXPECT_EQ(sp[8], 0.0);
+  EXPECT_TRUE(std::isnan(sp[9]));
+  EXPECT_EQ(sg[0], 0.0);
+  EXPECT_NEAR(sg[1] / std::exp(-100.0), 1.0, 1e-15);
+  EXPECT_EQ(sg[5], 1.0);
+  EXPECT_EQ(sg[6], 1.0);
+  EXPECT_EQ(sg[7], 1.0);
+  EXPECT_EQ(sg[8], 0.0);
+  EXPECT_TRUE(std::isnan(sg[9]));
+  for (size_t i = 0; i < 7; ++i)
+    EXPECT_TRUE(std::isfinite(si[i])) << "silu(" << xs[i] << ") = " << si[i];
+  EXPECT_EQ(si[6], 1000.0);
+  EXPECT_EQ(si[7], inf);
+  // -inf * sigmoid(-inf) = -inf * 0: NaN in IEEE arithmetic (the kernels' silu gives the same).
+  EXPECT_TRUE(std::isnan(si[8]));
+  EXPECT_TRUE(std::isnan(si[9]));
+}
+
+TEST(ReferenceEdges, MinMaxPropagateNaNFromEitherSide) {
+  auto r = analyzeText(R"(layer l(dims D = 3) {
+    in x: [D]
+    state h: [D] = 0 * h + x
+    out a: [D] = max(x, 0)
+    out b: [D] = max(0, x)
+    out c: [D] = min(x, 0)
+    out d: [D] = min(0, x)
+  })");
+  ASSERT_ANALYZED(r);
+  TensorMap in{{"x", filled({1, 1, 3}, {NAN, -2.0, 5.0})}};
+  Outcome run = runLayer(r->layer(), in, 1, 1);
+  ASSERT_TRUE(run.ok) << run.error;
+  for (const char *o : {"a", "b", "c", "d"})
+    EXPECT_TRUE(std::isnan(run.outs.at(o).re[0])) << o;
+  EXPECT_EQ(run.outs.at("a").re[1], 0.0);
+  EXPECT_EQ(run.outs.at("b").re[2], 5.0);
+  EXPECT_EQ(run.outs.at("c").re[1], -2.0);
+  EXPECT_EQ(run.outs.at("d").re[2], 0.0);
+}
+
+TEST(ReferenceEdges, S6NaNStaysInItsChannelAndUnderflowResetsTheState) {
+  // Mamba S6, D 2, N 3, batch 2: a NaN in x at (b 0, t 2, d 1) makes channel 1 of batch 0 NaN
+  // from t 2 on and nothing else; dt = 1e4 at t 4 of batch 1 makes exp(delta A) exactly 0 in
+  // float64, so the state after it is delta B x of that step alone; dt = +-100 stays finite.
+  auto r = analyzeStdlib("mamba_s6.ssm", {{"D", 2}, {"N", 3}});
+  ASSERT_ANALYZED(r);
+  const int64_t B = 2, L = 6, D = 2, N = 3;
+  TensorMap in;
+  std::string err;
+  ASSERT_TRUE(ref::randomInputs(r->layer(), B, L, 11, in, &err)) << err;
+  in["A"] = randomTensor({D, N}, -3, -0.5, 5);
+  auto at = [&](const char *name, int64_t b, int64_t t, int64_t d) -> double & {
+    HostTensor &h = in.at(name);
+    return h.re[off(h, {b, t, d})];
+  };
+  at("x", 0, 2, 1) = NAN;
+  at("dt", 1, 4, 0) = 1e4;
+  at("dt", 1, 4, 1) = 1e4;
+  at("dt", 1, 1, 0) = 100;
+  at("dt", 1, 2, 0) = -100;
+  Outcome run = runLayer(r->layer(), in, B, L);
+  ASSERT_TRUE(run.ok) << run.error;
+  const HostTensor &y = run.outs.at("y"), &h = run.hT.at("h");
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < L; ++t)
+      for (int64_t d = 0; d < D; ++d) {
+        bool nan = b == 0 && d == 1 && t >= 2;
+        EXPECT_EQ(std::isnan(re(y, {b, t, d})), nan) << "b " << b << " t " << t << " d " << d;
+        if (!nan) {
+          EXPECT_TRUE(std::isfinite(re(y, {b, t, d}))) << "b " << b << " t " << t << " d " << d;
+        }
+      }
+  for (int64_t n = 0; n < N; ++n) {
+    EXPECT_TRUE(std::isnan(re(h, {0, 1, n})));
+    EXPECT_TRUE(std::isfinite(re(h, {0, 0, n})));
+  }
+  // batch 1: after the reset at t 4, only steps 4 and 5 shape the state.
+  std::vector<double> want(D * N);
+  for (int64_t d = 0; d < D; ++d)
+    for (int64_t n = 0; n < N; ++n) {
+      double A = re(in.at("A"), {d, n}), hv = 0;
+      for (int64_t t = 4; t < L; ++t) {
+        double dl = at("dt", 1, t, d) > 30 ? at("dt", 1, t, d) : std::log1p(std::exp(at("dt", 1, t, d)));
+        hv = std::exp(dl * A) * hv + dl * re(in.at("B"), {1, t, n}) * at("x", 1, t, d);
+      }
+      EXPECT_NEAR(re(h, {1, d, n}), hv, 1e-9 * std::max(1.0, std::fabs(hv))) << "d " << d << " n " << n;
+    }
+}
+
 TEST(ReferenceSpeed, StdlibLayers) {
   // Default dims, batch 1, seqlen 64: prints each time. Mamba S6 (D 1536, N 16) must take under
   // a second even in an unoptimized build (about 60 ms at -O3).

@@ -43,9 +43,9 @@ double applyReal(Fn f, double a, double b) {
   case Fn::Abs:
     return std::fabs(a);
   case Fn::Min:
-    return std::min(a, b);
+    return minProp(a, b);
   case Fn::Max:
-    return std::max(a, b);
+    return maxProp(a, b);
   case Fn::Softplus:
     return softplus(a);
   case Fn::Silu:
@@ -680,10 +680,10 @@ bool Engine::runMap(PlanNode &p) {
     real1(p, a, [](double x) { return std::tanh(x); });
     return true;
   case Fn::Min:
-    real2(p, a, operand(1), [](double x, double y) { return std::min(x, y); });
+    real2(p, a, operand(1), [](double x, double y) { return minProp(x, y); });
     return true;
   case Fn::Max:
-    real2(p, a, operand(1), [](double x, double y) { return std::max(x, y); });
+    real2(p, a, operand(1), [](double x, double y) { return maxProp(x, y); });
     return true;
   case Fn::Re:
     real1(p, a, [](double x) { return x; });

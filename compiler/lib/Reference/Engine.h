@@ -6,6 +6,7 @@
 
 #include "ssmc/Sema.h"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstdint>
@@ -68,6 +69,11 @@ inline double sigmoid(double x) {
   return e / (1 + e);
 }
 inline double silu(double x) { return x * sigmoid(x); }
+// min and max propagate NaN from either side (the semantics of arith.minimumf/maximumf, which
+// MLIRGen emits for them); std::min/std::max would drop a NaN in one argument position and
+// keep it in the other.
+inline double minProp(double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b); }
+inline double maxProp(double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); }
 
 enum class Fn { Exp, Log, Log1p, Sqrt, Abs, Min, Max, Softplus, Silu, Sigmoid, Tanh, Re, Im, Conj, Complex, Eye, Inv, Group, Unknown };
 Fn builtinOf(const std::string &name);
