@@ -1,6 +1,8 @@
 // Tensor validation against the manifest (see validate.h), and the ABI view of the tensors.
 #include "validate.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,38 @@ std::string joined(const std::vector<std::string> &v) {
 }
 
 std::string tensorPrefix(const ManifestTensor &t) { return "tensor '" + t.name + "': "; }
+
+std::string hexAddress(const void *p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(p)));
+  return buf;
+}
+
+// That no two index tuples of a tensor address one element, for outputs (written by
+// independent threads). Sufficient rule: ordered by stride, each axis of size > 1 strides
+// past everything the smaller-strided axes reach. Layouts that interleave axes in stranger
+// injective ways are refused too; no ordinary (permuted, padded, sliced) layout is. The
+// extent was checked first, so nothing here overflows.
+Status checkNoSelfAlias(const ssmrt_tensor &t, const std::vector<std::string> &axes) {
+  std::vector<int32_t> order;
+  for (int32_t k = 0; k < t.rank; ++k)
+    if (t.sizes[k] > 1) order.push_back(k);
+  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return t.strides[a] < t.strides[b]; });
+  uint64_t reach = 0;  // the largest offset the axes before this one reach
+  for (size_t i = 0; i < order.size(); ++i) {
+    const int32_t k = order[i];
+    const uint64_t stride = uint64_t(t.strides[k]);
+    if (stride <= reach || stride == 0)
+      return invalidArgument("stride of " + axes[size_t(k)] + " is " + std::to_string(stride) + " with size " +
+                             std::to_string(t.sizes[k]) +
+                             (i == 0 ? std::string()
+                                     : " but the axes with smaller strides already reach offset " +
+                                           std::to_string(reach)) +
+                             ": an output's elements must not alias");
+    reach += uint64_t(t.sizes[k] - 1) * stride;
+  }
+  return Status::ok();
+}
 
 struct ByteRange {
   uintptr_t begin = 0, end = 0;  // [begin, end)
@@ -63,6 +97,10 @@ Status validateTensors(const ManifestLayer &layer, ssmrt_entry entry, const ssmr
     if (!t.data) return invalidArgument(p + "data is NULL");
     size_t elem = ssmrt_dtype_size(t.dtype);
     if (elem == 0) return invalidArgument(p + "dtype " + std::to_string(int(t.dtype)) + " is not an ssmrt_dtype");
+    // A misaligned element faults on the device, and a fault ends the CUDA context.
+    if (reinterpret_cast<uintptr_t>(t.data) % elem != 0)
+      return invalidArgument(p + "data " + hexAddress(t.data) + " is not aligned to its " + std::to_string(elem) +
+                             "-byte " + ssmrt_dtype_name(t.dtype) + " elements");
     if (t.dtype != mt.dtype)
       return invalidArgument(p + "dtype is " + ssmrt_dtype_name(t.dtype) + " but the layer was compiled with " +
                              ssmrt_dtype_name(mt.dtype));
@@ -116,6 +154,10 @@ Status validateTensors(const ManifestLayer &layer, ssmrt_entry entry, const ssmr
     if (overflow)
       return invalidArgument(p + "its byte extent (from its sizes and strides) overflows 64 bits");
     ranges[i] = ByteRange{begin, end};
+    if (mt.role == SSMRT_ROLE_OUT) {
+      Status a = checkNoSelfAlias(t, axes);
+      if (!a) return a.prefixed(p);
+    }
   }
 
   // An output must not share a byte with any other tensor: the kernels read inputs after

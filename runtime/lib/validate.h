@@ -17,8 +17,10 @@ struct CallShape {
 };
 
 // Checks count, dtype, rank, every named dim, batch/seqlen agreement, sizes >= 1, strides
-// >= 0, non-null data, that byte extents fit in 64 bits, that no output aliases itself
-// through a zero stride, and that no output's byte range meets another tensor's. On
+// >= 0, non-null data aligned to its element size, that byte extents fit in 64 bits, that
+// no output aliases itself (a zero stride, or strides whose axes overlap: ordered by
+// stride, each axis must stride past the reach of the smaller ones), and that no output's
+// byte range meets another tensor's. On
 // failure (INVALID_ARGUMENT) the message names the tensor and the dim:
 //   "tensor 'x': dim D is 1024 but the layer was compiled with D = 1536".
 Status validateTensors(const ManifestLayer &layer, ssmrt_entry entry, const ssmrt_tensor *tensors,

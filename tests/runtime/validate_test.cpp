@@ -13,11 +13,11 @@ ssmrt_tensor contiguous(uintptr_t address, ssmrt_dtype dtype, std::vector<int64_
   t.data = reinterpret_cast<void *>(address);
   t.dtype = dtype;
   t.rank = int32_t(sizes.size());
-  int64_t stride = 1;
+  uint64_t stride = 1;  // unsigned: hostile sizes wrap instead of overflowing a signed value
   for (int i = t.rank - 1; i >= 0; --i) {
     t.sizes[i] = sizes[size_t(i)];
-    t.strides[i] = stride;
-    stride *= sizes[size_t(i)];
+    t.strides[i] = int64_t(stride);
+    stride *= uint64_t(sizes[size_t(i)]);
   }
   return t;
 }
@@ -152,7 +152,7 @@ TEST_F(Validate, ByteExtentOverflow) {
   t[2].strides[0] = int64_t(1) << 62;  // (8 - 1) * 2^62 elements overflows 64 bits
   expectError(t, "tensor 'B': its byte extent (from its sizes and strides) overflows 64 bits");
   t = forwardTensors();
-  t[2].data = reinterpret_cast<void *>(~uintptr_t(0) - 100);  // the end address wraps
+  t[2].data = reinterpret_cast<void *>(~uintptr_t(0) - 101);  // the end address wraps (2-aligned)
   expectError(t, "tensor 'B': its byte extent (from its sizes and strides) overflows 64 bits");
 }
 
@@ -217,4 +217,100 @@ TEST_F(Validate, ForwardArgsKeepStrides) {
   EXPECT_EQ(args.tensors[4].strides[1], 1536);
   EXPECT_EQ(args.tensors[4].strides[2], 1);
   EXPECT_EQ(args.tensors[4].strides[3], 0);
+}
+
+// Hostile inputs: element alignment, and outputs whose non-zero strides still alias.
+
+TEST_F(Validate, MisalignedDataIsRefused) {
+  auto t = forwardTensors();
+  t[3].data = static_cast<char *>(t[3].data) + 2;  // f32 at a 2-byte boundary
+  expectError(t, "tensor 'A': data 0x40000002 is not aligned to its 4-byte f32 elements");
+  t = forwardTensors();
+  t[0].data = static_cast<char *>(t[0].data) + 1;
+  expectError(t, "tensor 'x': data 0x10000001 is not aligned to its 2-byte bf16 elements");
+}
+
+TEST_F(Validate, OutputWhoseStridesOverlapIsRefused) {
+  auto t = forwardTensors();
+  t[4].strides[1] = 1;  // y[b, l, d] at l + d: steps overlap along D
+  expectError(t,
+              "tensor 'y': stride of D is 1 with size 1536 but the axes with smaller strides already reach offset "
+              "63: an output's elements must not alias");
+  t = forwardTensors();
+  t[4].strides[1] = 1000;  // rows of 1536 elements 1000 apart
+  expectError(t,
+              "tensor 'y': stride of seqlen is 1000 with size 64 but the axes with smaller strides already reach "
+              "offset 1535: an output's elements must not alias");
+  t = forwardTensors();
+  t[4].strides[0] = 63 * 1536;  // the batch stride lands inside the previous sequence
+  expectError(t,
+              "tensor 'y': stride of batch is 96768 with size 8 but the axes with smaller strides already reach "
+              "offset 98303: an output's elements must not alias");
+  // The same strides on an input are fine (it is only read).
+  t = forwardTensors();
+  t[0].strides[1] = 1;
+  EXPECT_TRUE(run(t)) << run(t).message();
+}
+
+TEST_F(Validate, PermutedAndPaddedOutputsAreAccepted) {
+  auto t = forwardTensors();
+  // y stored [seqlen, batch, D] with padded rows: injective, accepted.
+  t[4].strides[2] = 1;
+  t[4].strides[0] = 2048;
+  t[4].strides[1] = 8 * 2048;
+  EXPECT_TRUE(run(t)) << run(t).message();
+  // Size-1 axes may have any stride, even one inside another axis.
+  t = forwardTensors(1, 64);
+  t[4].strides[0] = 3;
+  EXPECT_TRUE(run(t)) << run(t).message();
+}
+
+TEST_F(Validate, NegativeAndHugeNamedDimsAreRefused) {
+  auto t = forwardTensors();
+  t[3].sizes[0] = -1536;
+  expectError(t, "tensor 'A': dim D is -1536 but the layer was compiled with D = 1536");
+  t = forwardTensors();
+  t[0].sizes[2] = INT64_MAX;
+  expectError(t, "tensor 'x': dim D is 9223372036854775807 but the layer was compiled with D = 1536");
+  t = forwardTensors();
+  t[0].rank = -1;
+  expectError(t, "tensor 'x': rank is -1 but forward takes 3 axes [batch, seqlen, D]");
+}
+
+TEST_F(Validate, ByteCountOverflowOfHugeBatchAndSeqlen) {
+  // batch * seqlen * D * 2 bytes passes 2^64 with contiguous strides that are each < 2^63.
+  const int64_t batch = int64_t(1) << 40, seqlen = int64_t(1) << 20;
+  auto t = forwardTensors(batch, seqlen);
+  // forwardTensors' contiguous strides wrap for these sizes; set them explicitly.
+  for (int i : {0, 1, 2, 4}) {
+    int64_t last = t[size_t(i)].sizes[2];
+    t[size_t(i)].strides[1] = last;
+    t[size_t(i)].strides[0] = INT64_MAX / 2;
+  }
+  expectError(t, "tensor 'x': its byte extent (from its sizes and strides) overflows 64 bits");
+  // At the edge: (size - 1) * stride and + 1 fit in 64 bits, * elem does not.
+  t = forwardTensors(2, 1);
+  t[0].strides[0] = INT64_MAX;
+  expectError(t, "tensor 'x': its byte extent (from its sizes and strides) overflows 64 bits");
+}
+
+TEST_F(Validate, InvalidEntryAndEmptyTensorList) {
+  auto t = forwardTensors();
+  Status s = validateTensors(layer, static_cast<ssmrt_entry>(7), t.data(), 5, &shape);
+  EXPECT_EQ(s.code(), SSMRT_INVALID_ARGUMENT);
+  EXPECT_EQ(s.message(), "entry 7 is not an ssmrt_entry");
+  s = validateTensors(layer, SSMRT_ENTRY_FORWARD, t.data(), -1, &shape);
+  EXPECT_EQ(s.message(), "layer 's6' forward takes 5 tensors (x, dt, B, A, y) but -1 were passed");
+  s = validateTensors(layer, SSMRT_ENTRY_FORWARD, nullptr, 0, &shape);
+  EXPECT_EQ(s.message(), "layer 's6' forward takes 5 tensors (x, dt, B, A, y) but 0 were passed");
+}
+
+TEST_F(Validate, FailedValidationLeavesTheShapeUntouched) {
+  shape.batch = 77;
+  shape.seqlen = 78;
+  auto t = forwardTensors();
+  t[4].sizes[0] = 3;
+  EXPECT_FALSE(run(t));
+  EXPECT_EQ(shape.batch, 77);
+  EXPECT_EQ(shape.seqlen, 78);
 }

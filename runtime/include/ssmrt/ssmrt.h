@@ -92,7 +92,13 @@ typedef enum ssmrt_entry {
 #define SSMRT_MAX_RANK 8
 
 /* A strided view of device memory (any pointer the device can address: cuMemAlloc,
- * cudaMalloc, managed memory). Sizes and strides are in elements; strides must be >= 0.
+ * cudaMalloc, managed memory). Sizes and strides are in elements; strides must be >= 0 and
+ * data aligned to the element size (c64: 8 bytes). An output's elements must not alias one
+ * another (no zero stride on an axis of size > 1, and, ordered by stride, each axis must
+ * stride past everything the axes with smaller strides reach), and its bytes must not meet
+ * any other tensor's. Inputs and params may alias each other freely. The byte extent
+ * (elem * (1 + sum (size - 1) * stride)) must fit in 64 bits. Each violation is
+ * SSMRT_INVALID_ARGUMENT naming the tensor and axis, and nothing is queued.
  * The library reads the struct during the call only and never keeps the pointer. */
 typedef struct ssmrt_tensor {
   void *data;
