@@ -3,36 +3,11 @@
 #include <algorithm>
 
 #include "c_boundary.h"
+#include "kernel_select.h"
 #include "objects.h"
 #include "ssmrt/nvrtc.h"
 
 namespace ssmrt {
-namespace {
-
-// A binary entry of the pack: "cubin.sm_90" -> {90, false}; "ptx.sm_90a" -> {90, true}.
-struct BinaryEntry {
-  const PackEntry *entry;
-  int arch;
-  bool archSpecific;  // an 'a'/'f' suffix: runs on exactly that arch only
-};
-
-bool parseArchEntry(const std::string &name, const std::string &prefix, BinaryEntry *out) {
-  if (name.compare(0, prefix.size(), prefix) != 0) return false;
-  size_t i = prefix.size(), start = i;
-  int arch = 0;
-  while (i < name.size() && name[i] >= '0' && name[i] <= '9' && i - start < 4) arch = arch * 10 + (name[i++] - '0');
-  if (i == start) return false;
-  bool suffix = false;
-  if (i < name.size()) {
-    if (i + 1 != name.size() || (name[i] != 'a' && name[i] != 'f')) return false;
-    suffix = true;
-  }
-  out->arch = arch;
-  out->archSpecific = suffix;
-  return true;
-}
-
-}  // namespace
 
 Status ModuleImpl::create(std::shared_ptr<ContextImpl> ctx, std::string_view bytes, const std::string &origin,
                       std::shared_ptr<ModuleImpl> *out) {
@@ -110,30 +85,22 @@ Status ModuleImpl::loadFromPack() {
   ScopedContext scope(ctx_->cuContext());
   if (!scope.status()) return scope.status();
 
-  // A cubin runs on its own major version at an equal or higher minor (non-specific ones);
-  // PTX is JIT-compiled for any equal or newer arch. Best candidates first.
-  std::vector<BinaryEntry> cubins, ptxs;
-  for (const PackEntry &e : entries_) {
-    BinaryEntry b{&e, 0, false};
-    if (parseArchEntry(e.name, "cubin.sm_", &b)) {
-      bool runs = b.archSpecific ? b.arch == dev : (b.arch / 10 == dev / 10 && b.arch <= dev);
-      if (runs) cubins.push_back(b);
-    } else if (parseArchEntry(e.name, "ptx.sm_", &b)) {
-      bool runs = b.archSpecific ? b.arch == dev : b.arch <= dev;
-      if (runs) ptxs.push_back(b);
-    }
-  }
-  auto newestFirst = [](const BinaryEntry &a, const BinaryEntry &b) {
-    return a.arch != b.arch ? a.arch > b.arch : a.archSpecific > b.archSpecific;
-  };
-  std::sort(cubins.begin(), cubins.end(), newestFirst);
-  std::sort(ptxs.begin(), ptxs.end(), newestFirst);
+  // Best candidates first (runtime/FORMAT.md): cubins, then PTX, then source.cu.
+  const KernelCandidates candidates = selectKernels(entries_, dev);
+  const std::vector<BinaryEntry> &cubins = candidates.cubins, &ptxs = candidates.ptxs;
 
   std::vector<std::string> attempts;  // why each candidate failed, for the final message
   Status last(SSMRT_UNSUPPORTED, "");
   CUmodule mod = nullptr;
 
   for (const BinaryEntry &b : cubins) {
+    // The driver trusts the ELF's offsets: a malformed image is never handed to it.
+    std::string bad = checkCubinImage(b.entry->bytes);
+    if (!bad.empty()) {
+      attempts.push_back(b.entry->name + ": not a well-formed cubin (" + bad + ")");
+      last = Status(SSMRT_FORMAT_ERROR, bad);
+      continue;
+    }
     Status s = cuCheck(d.moduleLoadData(&mod, b.entry->bytes.data()), "cuModuleLoadData", SSMRT_COMPILE_ERROR);
     if (s) {
       loadedFrom_ = b.entry->name;
@@ -159,7 +126,7 @@ Status ModuleImpl::loadFromPack() {
     attempts.push_back(b.entry->name + ": " + s.message() + (log[0] ? std::string(":\n") + log : ""));
     last = s;
   }
-  const PackEntry *source = findPackEntry(entries_, "source.cu");
+  const PackEntry *source = candidates.source;
   if (!mod && source) {
     NvrtcRequest req;
     req.source = source->bytes;
@@ -169,6 +136,8 @@ Status ModuleImpl::loadFromPack() {
     req.output = NvrtcOutput::Cubin;
     NvrtcResult compiled;
     Status s = compileCudaCached(req, &ctx_->cache(), &compiled);
+    if (s && !checkCubinImage(compiled.binary).empty())
+      s = Status(SSMRT_COMPILE_ERROR, "NVRTC's output is not a well-formed cubin (" + checkCubinImage(compiled.binary) + ")");
     if (s) {
       s = cuCheck(d.moduleLoadData(&mod, compiled.binary.data()), "cuModuleLoadData (NVRTC output)", SSMRT_COMPILE_ERROR);
       if (s) loadedFrom_ = "source.cu compiled for " + devArch;
@@ -180,12 +149,8 @@ Status ModuleImpl::loadFromPack() {
     }
   }
   if (!mod) {
+    if (attempts.empty()) return Status(SSMRT_UNSUPPORTED, noKernelsMessage(entries_, dev, origin_));
     std::string m = "module '" + origin_ + "' has no kernels this " + devArch + " device can run";
-    if (attempts.empty()) {
-      m += ": no cubin for sm_" + std::to_string(dev / 10) + "x (x <= " + std::to_string(dev % 10) +
-           "), no PTX for " + devArch + " or older, and no source.cu";
-      return Status(SSMRT_UNSUPPORTED, m);
-    }
     for (const std::string &a : attempts) m += "\n  " + a;
     return Status(last.code(), m);
   }
