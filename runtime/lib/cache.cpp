@@ -1,7 +1,13 @@
 // The on-disk kernel cache (entry layout and guarantees in ssmrt/cache.h).
 #include "ssmrt/cache.h"
 
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 #include "bytes.h"
@@ -64,16 +70,42 @@ std::string DiskCache::pathFor(std::string_view key) const {
   return dir_ + "/" + std::string(key) + ".bin";
 }
 
+namespace {
+
+// Reads a whole file through one descriptor and says which file it was (device, inode).
+bool readIdentified(const std::string &path, std::string *out, struct stat *out_id) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::fstat(fd, out_id) == 0;
+  std::string bytes;
+  char buf[1 << 16];
+  while (ok) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) ok = false;
+    if (n <= 0) break;
+    bytes.append(buf, size_t(n));
+  }
+  ::close(fd);
+  if (ok) *out = std::move(bytes);
+  return ok;
+}
+
+}  // namespace
+
 bool DiskCache::load(std::string_view key, std::string *out_payload, std::string *out_note) const {
   if (!enabled() || !validKey(key)) return false;
   std::string path = pathFor(key);
   std::string file;
-  if (!readFileBytes(path, &file)) return false;  // absent or unreadable: a plain miss
+  struct stat read {};
+  if (!readIdentified(path, &file, &read)) return false;  // absent or unreadable: a plain miss
   std::string problem = checkEntry(key, file);
   if (!problem.empty()) {
-    // Never load it, and remove it so the rebuilt entry replaces it. A concurrent writer's
-    // fresh entry may be removed by this too; that costs a rebuild, never a wrong binary.
-    ::unlink(path.c_str());
+    // Never load it, and remove it so the rebuilt entry replaces it, unless a writer has
+    // renamed a fresh entry over it since we read it (then that one stays).
+    struct stat now {};
+    if (::stat(path.c_str(), &now) == 0 && now.st_dev == read.st_dev && now.st_ino == read.st_ino)
+      ::unlink(path.c_str());
     if (out_note) *out_note = "cache entry '" + path + "' was damaged (" + problem + ") and was removed";
     return false;
   }
@@ -96,6 +128,45 @@ Status DiskCache::store(std::string_view key, std::string_view payload) const {
   putU64(file, fnv1a64(key));
   file.append(payload);
   return writeFileAtomic(pathFor(key), file).prefixed("kernel cache: ");
+}
+
+DiskCache::EntryLock::~EntryLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the descriptor releases the flock
+}
+
+DiskCache::EntryLock::EntryLock(EntryLock &&other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+DiskCache::EntryLock &DiskCache::EntryLock::operator=(EntryLock &&other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+DiskCache::EntryLock DiskCache::lockEntry(std::string_view key, int timeout_ms) const {
+  EntryLock lock;
+  if (!enabled() || !validKey(key) || !makeDirectories(dir_)) return lock;
+  const std::string path = dir_ + "/" + std::string(key) + ".lock";
+  // Each call opens its own descriptor: flock locks belong to the open file description,
+  // so two threads of one process exclude each other just as two processes do.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return lock;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto pause = std::chrono::milliseconds(1);
+  for (;;) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      lock.fd_ = fd;
+      return lock;
+    }
+    if (errno != EWOULDBLOCK && errno != EINTR) break;  // no flock here: go unlocked
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(pause);
+    if (pause < std::chrono::milliseconds(50)) pause *= 2;
+  }
+  ::close(fd);
+  return lock;
 }
 
 }  // namespace ssmrt

@@ -244,6 +244,17 @@ Status compileCudaCached(const NvrtcRequest &request, DiskCache *cache, NvrtcRes
     return Status::ok();
   }
   std::string note = std::move(result.cacheNote);
+  // One builder per key among threads and processes: whoever waited here loads what the
+  // holder stored instead of compiling it again.
+  DiskCache::EntryLock lock = cache->lockEntry(key);
+  std::string afterWait;
+  if (cache->load(key, &result.binary, &afterWait)) {
+    result.fromCache = true;
+    result.cacheNote = note;
+    *out_result = std::move(result);
+    return Status::ok();
+  }
+  if (!afterWait.empty()) note += (note.empty() ? "" : "; ") + afterWait;
   s = compileCuda(request, &result);
   if (!s) return s;
   result.cacheNote = std::move(note);

@@ -41,6 +41,9 @@ SSMRT_API Status compileCuda(const NvrtcRequest &request, NvrtcResult *out_resul
 
 // compileCuda through a disk cache (which may be null or disabled), keyed by
 // nvrtcCacheKey. Failures of the cache itself are not errors: the source is compiled.
+// On a miss it takes the key's entry lock (DiskCache::lockEntry) and looks again before
+// compiling, so threads and processes that miss one key at once compile it once; the
+// others get the stored binary (fromCache true). Thread- and process-safe.
 SSMRT_API Status compileCudaCached(const NvrtcRequest &request, DiskCache *cache,
                                    NvrtcResult *out_result);
 
