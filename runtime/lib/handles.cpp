@@ -60,11 +60,22 @@ class Table {
       return invalidArgument(who + " is not an " + want +
                              " handle (it was never returned by ssmrt, or the memory holding it was overwritten)");
     const Slot &s = slots_[index];
+    // The slot must hold (or have held) a handle of the kind the value claims; a value
+    // whose bits were altered can otherwise name another live object.
+    if (s.kind != HandleKind(kindBits))
+      return invalidArgument(who + " is not an " + want +
+                             " handle (it was never returned by ssmrt, or the memory holding it was overwritten)");
     if (HandleKind(kindBits) != kind)
       return invalidArgument(who + " is an " + handleKindName(HandleKind(kindBits)) + " handle where an " + want +
                              " is expected");
-    if (generation != s.generation || !s.live)
+    if (generation != s.generation || !s.live) {
+      // Layer handles are only ever dropped by the end of their module.
+      if (kind == HandleKind::Layer)
+        return invalidArgument(who + " is an " + want +
+                               " handle whose module was released (layers live as long as their module or a "
+                               "state of theirs)");
       return invalidArgument(who + " is an " + want + " handle that was already released");
+    }
     if (kind == HandleKind::Layer) {
       std::shared_ptr<void> module = s.owner.lock();
       if (!module)
