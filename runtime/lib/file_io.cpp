@@ -25,11 +25,19 @@ std::string dirName(const std::string &path) {
 }  // namespace
 
 Status readFileBytes(const std::string &path, std::string *out_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO with no writer must not block (regular files ignore it).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int err = errno;
     return Status(err == ENOENT ? SSMRT_NOT_FOUND : SSMRT_INVALID_ARGUMENT,
                   "cannot open '" + path + "': " + errnoText(err));
+  }
+  // A directory, FIFO or device (/dev/zero) is no pack: reading it could fail late, block
+  // or never end.
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return invalidArgument("cannot read '" + path + "': not a regular file");
   }
   std::string bytes;
   char buf[1 << 16];

@@ -7,6 +7,10 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cstring>
 #include <thread>
 
@@ -476,9 +480,17 @@ TEST_F(Hostile, DamagedPacksLeaveNothingBehind) {
   ssmrt_module_release(m);
   // A directory, and a file that is not a pack.
   ssmrt_test::ScratchDir dir;
-  EXPECT_STATUS(ssmrt_module_load_file(ctx, dir.path().c_str(), &m), SSMRT_INVALID_ARGUMENT, "cannot read");
+  EXPECT_STATUS(ssmrt_module_load_file(ctx, dir.path().c_str(), &m), SSMRT_INVALID_ARGUMENT, "not a regular file");
   EXPECT_EQ(m, nullptr);
-  EXPECT_STATUS(ssmrt_module_load_file(ctx, "/proc/self/status", &m), SSMRT_FORMAT_ERROR, "bad magic");
+  // A device that never ends, and a FIFO nobody writes: refused, not read forever.
+  EXPECT_STATUS(ssmrt_module_load_file(ctx, "/dev/zero", &m), SSMRT_INVALID_ARGUMENT,
+                "cannot read '/dev/zero': not a regular file");
+  const std::string fifo = dir.path() + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_STATUS(ssmrt_module_load_file(ctx, fifo.c_str(), &m), SSMRT_INVALID_ARGUMENT, "not a regular file");
+  const std::string text = dir.path() + "/text.ssmpack";
+  { std::ofstream(text) << "this is not a pack, but long enough to have a header"; }
+  EXPECT_STATUS(ssmrt_module_load_file(ctx, text.c_str(), &m), SSMRT_FORMAT_ERROR, "bad magic");
 }
 
 TEST(HostileNoDriver, EveryDeviceContextFailsCleanly) {
