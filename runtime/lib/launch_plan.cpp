@@ -6,6 +6,8 @@
 namespace ssmrt {
 namespace {
 
+constexpr uint64_t kMaxWorkspaceBytes = uint64_t(1) << 62;
+
 // ceil(a / b) for a >= 0, b >= 1, without the overflow of (a + b - 1) / b.
 uint64_t ceilDiv(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
 
@@ -51,8 +53,10 @@ Status planLaunches(const ManifestLayer &layer, ssmrt_entry entry, const CallSha
       p.grid[k] = uint32_t(blocks);
     }
     uint64_t ws;
-    if (!scaled(uint64_t(l.workspace.bytes), l.workspace.batch, l.workspace.seqChunk, shape, &ws))
-      return Status(SSMRT_UNSUPPORTED, who + ": workspace size overflows 64 bits at " + shapeText);
+    // Bounded well below 2^64 so that rounding and the state copy added later cannot wrap.
+    if (!scaled(uint64_t(l.workspace.bytes), l.workspace.batch, l.workspace.seqChunk, shape, &ws) ||
+        ws > kMaxWorkspaceBytes)
+      return Status(SSMRT_UNSUPPORTED, who + ": workspace size overflows 64 bits (or passes 2^62 bytes) at " + shapeText);
     if (ws > plan.workspaceBytes) plan.workspaceBytes = ws;
     plan.launches.push_back(p);
   }

@@ -58,13 +58,21 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
 
   // One call at a time fills the shared workspace; the stream orders the kernels.
   std::lock_guard<std::mutex> lock(ctx.workspaceMutex());
-  uint64_t wsBytes = (plan.workspaceBytes + kWorkspaceAlignment - 1) / kWorkspaceAlignment * kWorkspaceAlignment;
   // A forward whose initial and final state are one buffer reads a copy of the initial
   // state, so a kernel that writes hT early cannot clobber h0 that another block still
   // reads. (A step reads and writes each element in the same thread: no copy needed.)
   uint64_t copyBytes = entry == SSMRT_ENTRY_FORWARD && initial && initial == final ? layout->deviceBytes : 0;
+  // Rounding up and adding the copy must not wrap: a wrapped size would allocate a small
+  // buffer that the kernels then overrun.
+  uint64_t wsBytes = 0, total = 0;
+  if (__builtin_add_overflow(plan.workspaceBytes, kWorkspaceAlignment - 1, &wsBytes) ||
+      __builtin_add_overflow(wsBytes / kWorkspaceAlignment * kWorkspaceAlignment, copyBytes, &total))
+    return Status(SSMRT_UNSUPPORTED, who + ": the workspace of " + std::to_string(plan.workspaceBytes) +
+                                         " bytes at batch " + std::to_string(shape.batch) + ", seqlen " +
+                                         std::to_string(shape.seqlen) + " cannot be addressed");
+  wsBytes = wsBytes / kWorkspaceAlignment * kWorkspaceAlignment;
   CUdeviceptr base = 0;
-  s = ctx.workspace(wsBytes + copyBytes, &base);
+  s = ctx.workspace(total, &base);
   if (!s) return s.prefixed(who + ": ");
   args.workspace = plan.workspaceBytes ? reinterpret_cast<void *>(base) : nullptr;
   if (copyBytes) {

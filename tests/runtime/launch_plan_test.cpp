@@ -75,3 +75,22 @@ TEST(LaunchPlan, OverflowIsReportedNotWrapped) {
   EXPECT_EQ(s.code(), SSMRT_UNSUPPORTED);
   EXPECT_NE(s.message().find("grid x overflows 64 bits"), std::string::npos) << s.message();
 }
+
+TEST(LaunchPlan, WorkspaceNearTwoToTheSixtyFourIsRefusedNotRoundedToZero) {
+  // bytes * B * ceil(L / chunk) = 2^64 - 1 fits 64 bits, but rounding it up to the
+  // workspace alignment would wrap to a tiny allocation that the kernels overrun.
+  ManifestLaunch l = ssmrt_test::sampleLaunch("k");
+  l.workspace = WorkspaceRule{int64_t(0x7fffffffffffffff), true, 0};
+  ManifestLayer layer = layerWith({l});
+  LaunchPlan plan;
+  Status s = planLaunches(layer, SSMRT_ENTRY_FORWARD, CallShape{2, 1}, &plan);
+  EXPECT_EQ(s.code(), SSMRT_UNSUPPORTED);
+  EXPECT_NE(s.message().find("workspace size overflows 64 bits (or passes 2^62 bytes) at batch 2, seqlen 1"),
+            std::string::npos)
+      << s.message();
+  l.workspace = WorkspaceRule{int64_t(1) << 61, true, 0};
+  layer = layerWith({l});
+  EXPECT_TRUE(planLaunches(layer, SSMRT_ENTRY_FORWARD, CallShape{2, 1}, &plan));
+  EXPECT_EQ(plan.workspaceBytes, uint64_t(1) << 62);
+  EXPECT_FALSE(planLaunches(layer, SSMRT_ENTRY_FORWARD, CallShape{3, 1}, &plan));
+}
