@@ -145,7 +145,7 @@ double relErr(const std::vector<double> &a, const std::vector<double> &b) {
 
 bool run(const sema::Layer &L, ssmrt_layer *layer, const ref::TensorMap &vals, int64_t batch, int64_t seq, bool step,
          int64_t t, const ssmrt_state *initial, ssmrt_state *final, std::map<std::string, std::vector<double>> &outs,
-         std::string *error, double *ms) {
+         std::string *error, double *ms, unsigned char poison) {
   auto cudaFail = [&](cudaError_t e, const char *what) {
     if (error)
       *error = std::string(what) + ": " + cudaGetErrorString(e);
@@ -173,7 +173,7 @@ bool run(const sema::Layer &L, ssmrt_layer *layer, const ref::TensorMap &vals, i
       return cudaFail(e, "cudaMalloc");
     bufs.ptrs.push_back(d);
     if (tn.role == ast::Role::Out) {
-      e = cudaMemset(d, 0xff, n * elemBytes(tn.dtype));
+      e = cudaMemset(d, poison, n * elemBytes(tn.dtype));
       outSlots.push_back({k, n});
     } else {
       auto it = vals.find(tn.name);
