@@ -1,5 +1,6 @@
 // The layer introspection C entry points: names, dims, tensors and states of a layer.
 #include "c_boundary.h"
+#include "enums.h"
 #include "objects.h"
 
 using namespace ssmrt;
@@ -148,8 +149,9 @@ ssmrt_status ssmrt_layer_has_entry(const ssmrt_layer *layer, ssmrt_entry entry, 
     if (!rs) return rs;
     const LayerImpl *l = ref.layer;
     if (!out_has) return nullArgument(fn, "out_has");
-    if (entry != SSMRT_ENTRY_FORWARD && entry != SSMRT_ENTRY_STEP)
-      return invalidArgument(std::string(fn) + ": entry " + std::to_string(int(entry)) + " is not an ssmrt_entry");
+    const int32_t raw = rawEnum(entry);
+    if (raw != SSMRT_ENTRY_FORWARD && raw != SSMRT_ENTRY_STEP)
+      return invalidArgument(std::string(fn) + ": entry " + std::to_string(raw) + " is not an ssmrt_entry");
     *out_has = !(entry == SSMRT_ENTRY_STEP ? l->manifest->step : l->manifest->forward).empty();
     return Status::ok();
   });

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "c_boundary.h"
+#include "enums.h"
 
 namespace ssmrt {
 namespace {
@@ -27,7 +28,7 @@ extern "C" {
 const char *ssmrt_last_error(void) { return ssmrt::tLastError.c_str(); }
 
 const char *ssmrt_status_string(ssmrt_status status) {
-  switch (status) {
+  switch (ssmrt::rawEnum(status)) {
     case SSMRT_OK: return "SSMRT_OK";
     case SSMRT_INVALID_ARGUMENT: return "SSMRT_INVALID_ARGUMENT";
     case SSMRT_NO_DRIVER: return "SSMRT_NO_DRIVER";
@@ -44,7 +45,7 @@ const char *ssmrt_status_string(ssmrt_status status) {
 }
 
 size_t ssmrt_dtype_size(ssmrt_dtype dtype) {
-  switch (dtype) {
+  switch (ssmrt::rawEnum(dtype)) {
     case SSMRT_DTYPE_F32: return 4;
     case SSMRT_DTYPE_F16: return 2;
     case SSMRT_DTYPE_BF16: return 2;
@@ -54,7 +55,7 @@ size_t ssmrt_dtype_size(ssmrt_dtype dtype) {
 }
 
 const char *ssmrt_dtype_name(ssmrt_dtype dtype) {
-  switch (dtype) {
+  switch (ssmrt::rawEnum(dtype)) {
     case SSMRT_DTYPE_F32: return "f32";
     case SSMRT_DTYPE_F16: return "f16";
     case SSMRT_DTYPE_BF16: return "bf16";

@@ -1,6 +1,8 @@
 // Tensor validation against the manifest (see validate.h), and the ABI view of the tensors.
 #include "validate.h"
 
+#include "enums.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -74,9 +76,10 @@ struct ByteRange {
 
 Status validateTensors(const ManifestLayer &layer, ssmrt_entry entry, const ssmrt_tensor *tensors,
                        int32_t count, CallShape *out_shape) {
+  const int32_t rawEntry = rawEnum(entry);
+  if (rawEntry != SSMRT_ENTRY_FORWARD && rawEntry != SSMRT_ENTRY_STEP)
+    return invalidArgument("entry " + std::to_string(rawEntry) + " is not an ssmrt_entry");
   const char *en = entryName(entry);
-  if (entry != SSMRT_ENTRY_FORWARD && entry != SSMRT_ENTRY_STEP)
-    return invalidArgument("entry " + std::to_string(int(entry)) + " is not an ssmrt_entry");
   std::vector<std::string> expected;
   for (const ManifestTensor &t : layer.tensors) expected.push_back(t.name);
   if (count != int32_t(layer.tensors.size()) || (count > 0 && !tensors))
@@ -95,8 +98,10 @@ Status validateTensors(const ManifestLayer &layer, ssmrt_entry entry, const ssmr
     const std::vector<std::string> axes = axesOf(mt, entry);
 
     if (!t.data) return invalidArgument(p + "data is NULL");
+    const int32_t rawDtype = rawEnum(t.dtype);  // checked before t.dtype is read as an enum
+    if (rawDtype < SSMRT_DTYPE_F32 || rawDtype > SSMRT_DTYPE_C64)
+      return invalidArgument(p + "dtype " + std::to_string(rawDtype) + " is not an ssmrt_dtype");
     size_t elem = ssmrt_dtype_size(t.dtype);
-    if (elem == 0) return invalidArgument(p + "dtype " + std::to_string(int(t.dtype)) + " is not an ssmrt_dtype");
     // A misaligned element faults on the device, and a fault ends the CUDA context.
     if (reinterpret_cast<uintptr_t>(t.data) % elem != 0)
       return invalidArgument(p + "data " + hexAddress(t.data) + " is not aligned to its " + std::to_string(elem) +
