@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Verifier.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -157,17 +158,28 @@ private:
       shape.push_back(ShapedType::kDynamic);
       names.push_back(b_.getStringAttr("L"));
     }
-    std::set<int> seen;
-    for (int d : dims) {
-      if (!seen.insert(d).second) {
-        error(where, "a value over the square matrix dims " + L.dimsString(dims) +
-                         " (dense A @ h layers) is not supported by the MLIR pipeline yet");
-        continue;
-      }
+    // A square matrix's repeated dim goes last, row then column (the order the
+    // matrix ops expect); the other dims keep their order.
+    std::vector<int> order, pair;
+    for (int d : dims)
+      (std::count(dims.begin(), dims.end(), d) > 1 ? pair : order).push_back(d);
+    if (pair.size() > 2 || (pair.size() == 2 && pair[0] != pair[1])) {
+      error(where, "a value over the dims " + L.dimsString(dims) +
+                       " repeats a dim more than once; only square matrices [N, N] are supported");
+      return RankedTensorType::get({}, elem, ssm::DimsAttr::get(&ctx_, {}));
+    }
+    order.insert(order.end(), pair.begin(), pair.end());
+    for (int d : order) {
       shape.push_back(*L.dims[d].size);
       names.push_back(b_.getStringAttr(L.dims[d].name));
     }
     return RankedTensorType::get(shape, elem, ssm::DimsAttr::get(&ctx_, names));
+  }
+
+  /// `v`'s type with element type f32 (params may be stored as f16/bf16).
+  RankedTensorType f32Of(Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return RankedTensorType::get(t.getShape(), b_.getF32Type(), t.getEncoding());
   }
 
   RankedTensorType typeOf(const NodeRef &n) { return tensorType(n->dims, n->step, computeType(n->complex), n->loc); }
@@ -225,9 +237,22 @@ private:
       }
       v = emitTensor(n->operands[0]);
       break;
-    case Op::MatMul:
-      error(n->loc, "A @ h (a dense state matrix) is not supported by the MLIR pipeline yet");
-      return nullptr;
+    case Op::MatMul: {
+      // A @ X between time-invariant values (the dense setup); A @ h itself is
+      // the dense scan's decay, emitted by emitScan.
+      Value lhs = emitTensor(n->operands[0]), rhs = emitTensor(n->operands[1]);
+      if (!lhs || !rhs)
+        return nullptr;
+      if (n->step) {
+        error(n->loc, "a matrix product of values that vary per step is not supported; matrix products "
+                      "compute time-invariant setup (from params)");
+        return nullptr;
+      }
+      lhs = coerce(lhs, f32Of(lhs), n->operands[0]->loc);
+      rhs = coerce(rhs, f32Of(rhs), n->operands[1]->loc);
+      v = ssm::MatMulOp::create(b_, loc(n->loc), typeOf(n), lhs, rhs).getResult();
+      break;
+    }
     case Op::StatePrev:
     case Op::IndexVar:
     case Op::DimSize:
@@ -247,9 +272,22 @@ private:
                 .getResult();
         break;
       }
-      if (n->name == "eye" || n->name == "inv") {
-        error(n->loc, n->name + "() (dense discretization) is not supported by the MLIR pipeline yet");
-        return nullptr;
+      if (n->name == "eye") {
+        v = ssm::EyeOp::create(b_, loc(n->loc), typeOf(n)).getResult();
+        break;
+      }
+      if (n->name == "inv") {
+        Value x = emitTensor(n->operands[0]);
+        if (!x)
+          return nullptr;
+        if (n->step) {
+          error(n->loc, "inv() of a value that varies per step is not supported; matrix ops compute "
+                        "time-invariant setup (from params)");
+          return nullptr;
+        }
+        x = coerce(x, typeOf(n), n->operands[0]->loc);
+        v = ssm::InvOp::create(b_, loc(n->loc), x).getResult();
+        break;
       }
       v = emitMap(n);
       break;
@@ -400,10 +438,9 @@ private:
   bool emitScan(const sema::State &s) {
     if (stateSeq_.count(s.name))
       return true;
-    if (s.dense) {
-      error(s.loc, "state " + s.name + " has a dense update (A @ " + s.name +
-                       "), which the MLIR pipeline does not support yet; diagonal updates (a * " + s.name +
-                       " + b) are");
+    if (s.dense && s.complex) {
+      error(s.loc, "state " + s.name + " is complex with a dense update (A @ " + s.name +
+                       "); dense updates of real states are supported");
       return false;
     }
     Type elem = computeType(s.complex);
@@ -414,9 +451,17 @@ private:
     if (!decay || !input)
       return false;
     input = coerce(input, statesT, s.input->loc);
+    if (s.dense) {
+      if (s.decay->step) {
+        error(s.decay->loc, "the matrix of " + s.name + "'s dense update varies per step; a dense decay "
+                            "must be time-invariant (computed from params)");
+        return false;
+      }
+      decay = coerce(decay, f32Of(decay), s.decay->loc);
+    }
     Value init = args_.at("\x01" + s.name);
-    auto scan = ssm::ScanOp::create(b_, loc(s.loc), statesT, finalT, b_.getStringAttr(s.name), nullptr, decay,
-                                    input, init);
+    auto scan = ssm::ScanOp::create(b_, loc(s.loc), statesT, finalT, b_.getStringAttr(s.name),
+                                    s.dense ? b_.getUnitAttr() : nullptr, decay, input, init);
     stateSeq_[s.name] = scan.getStates();
     stateFinal_[s.name] = scan.getFinal();
     return true;

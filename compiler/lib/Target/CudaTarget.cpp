@@ -32,7 +32,7 @@ namespace {
 
 using namespace mlir;
 
-enum class Slot { RowConst, ElemConst, RowIn, NStep };
+enum class Slot { RowConst, ElemConst, RowIn, NStep, Dense };
 
 struct Input {
   int slot = 0;               // ABI tensor slot
@@ -43,6 +43,7 @@ struct Input {
   bool perElement = true;     // read by the elem or contrib region
   sema::DType dtype;
   std::vector<std::string> declDims; // the tensor's dims as declared (manifest order)
+  std::string setupFn;        // dense form: a time-invariant value read through this element function
   std::string field() const { return "v" + std::to_string(slot); }
 };
 
@@ -92,6 +93,7 @@ public:
 
   bool run(ssmrt::ManifestLayer &ml) {
     name_ = layer_.getSymName().str();
+    dense_ = fused_.getDenseDecay().has_value();
     const sema::State *state = nullptr;
     for (const sema::State &s : L.states)
       if (s.name == fused_.getState())
@@ -128,6 +130,20 @@ public:
       if (t.role == ast::Role::Out)
         outs_.push_back(&t);
 
+    if (dense_) {
+      if (complex_)
+        return fail("layer " + name_ + ": a dense update of a complex state is not supported");
+      if (kN_ > 128)
+        return fail("layer " + name_ + ": the dense kernel keeps a row of the " + inner_ + " x " + inner_ +
+                    " matrix in registers; " + inner_ + " = " + std::to_string(kN_) +
+                    " is over its limit of 128");
+      std::ostringstream setup;
+      if (!emitSetup(setup))
+        return false;
+      emitStruct(setup.str());
+      emitDenseKernels(ml);
+      return true;
+    }
     detectRowForm();
     lane_ = chooseLane(kN_, complex_, rowForm_);
     if (!lane_.states)
@@ -157,6 +173,26 @@ private:
       slotOf[L.tensors[i].name] = static_cast<int>(i);
     for (Value v : fused_.getInputs()) {
       auto arg = dyn_cast<BlockArgument>(v);
+      unsigned idx = static_cast<unsigned>(inputs_.size());
+      if (dense_ && (idx == *fused_.getDenseDecay() || !arg)) {
+        // The dense form's time-invariant values: the decay matrix (read by the skeleton
+        // through decay_elem) and others, read through their setup element functions.
+        Input in;
+        in.slot = 1000 + static_cast<int>(idx); // no ABI slot: a field name only
+        in.name = "setup value";
+        in.dtype = sema::DType::F32;
+        in.setupFn = elementFn(v);
+        bool hasInner = false;
+        for (StringAttr d : cast<ssm::DimsAttr>(cast<RankedTensorType>(v.getType()).getEncoding()).getNames())
+          hasInner |= d.getValue() == inner_;
+        in.rowLevel = !hasInner;
+        in.kind = idx == *fused_.getDenseDecay() ? Slot::Dense : hasInner ? Slot::ElemConst : Slot::RowConst;
+        in.perElement = in.kind != Slot::Dense &&
+                        (!fused_.getElem().front().getArgument(idx).use_empty() ||
+                         !fused_.getContrib().front().getArgument(idx).use_empty());
+        inputs_.push_back(in);
+        continue;
+      }
       if (!arg || arg.getOwner()->getParentOp() != layer_.getOperation())
         return fail("layer " + name_ + ": a fused input is not a layer argument");
       std::string n = layer_.getArgName(arg.getArgNumber()).str();
@@ -198,12 +234,184 @@ private:
       else
         return fail("layer " + name_ + ": in " + n + " varies per step over both a row dim and " + inner_ +
                     "; the lane skeleton loads such values only as params (for Mamba-2 groups: G = 1 is supported, G > 1 not yet)");
-      unsigned idx = static_cast<unsigned>(inputs_.size());
       in.perElement = !fused_.getElem().front().getArgument(idx).use_empty() ||
                       !fused_.getContrib().front().getArgument(idx).use_empty();
       inputs_.push_back(in);
     }
     return true;
+  }
+
+  // ------------------------------------------------------------------ the dense form
+
+  /// The name of the element function of a time-invariant value of the dense setup:
+  /// `float <name>(a, row, sh, i, j)` gives its element at (row, i[, j]).
+  std::string elementFn(Value v) {
+    auto it = elementFns_.find(v);
+    if (it != elementFns_.end())
+      return it->second;
+    std::string name = isa<BlockArgument>(v) ? "ea" + std::to_string(cast<BlockArgument>(v).getArgNumber())
+                                             : "e" + std::to_string(elementFns_.size());
+    elementFns_[v] = name;
+    setupOrder_.push_back(v);
+    return name;
+  }
+
+  /// How many times a value's dims name the inner dim (0: per row, 1: a vector, 2: a matrix),
+  /// or -1 (with the error set) when it has a dim the setup cannot index.
+  int innerCount(Value v, Location where) {
+    int count = 0;
+    for (StringAttr d : cast<ssm::DimsAttr>(cast<RankedTensorType>(v.getType()).getEncoding()).getNames()) {
+      if (d.getValue() == inner_)
+        ++count;
+      else if (std::find(rows_.begin(), rows_.end(), d.str()) == rows_.end()) {
+        fail(locString(where) + ": the dense setup of layer " + name_ + " computes a value over " + d.str() +
+             ", which is not a row dim of the state; it must be time-invariant and per row");
+        return -1;
+      }
+    }
+    return count;
+  }
+
+  std::string locString(Location l) {
+    if (auto f = dyn_cast<FileLineColLoc>(l))
+      return f.getFilename().str() + ":" + std::to_string(f.getLine()) + ":" + std::to_string(f.getColumn());
+    return "layer " + name_;
+  }
+
+  /// The setup of the dense form: the element functions of the ops before the fused op (from
+  /// params: ssm.eye, ssm.map through its EmitC setup function, ssm.inv and ssm.matmul
+  /// materialized in shared memory), the Setup struct and `setup`, which fills it with the block.
+  bool emitSetup(std::ostringstream &o) {
+    const char *F = "  static __device__ __forceinline__ ";
+    const std::string sig = "(const ssm_launch_args& a, int row, const Setup& sh, int i, int j) {\n";
+    std::ostringstream fns, code, bufs;
+    int64_t bytes = 0;
+    unsigned mapIndex = 0;
+    auto at = [&](Value operand, int count, int resultCount, const std::string &i, const std::string &j,
+                  Location where) -> std::string {
+      int c = innerCount(operand, where);
+      if (c < 0)
+        return "";
+      std::string idx = c == 0 ? "0, 0" : c == 2 ? i + ", " + j : resultCount == 1 || count == 1 ? i + ", 0" : "";
+      if (idx.empty()) {
+        fail(locString(where) + ": a vector over " + inner_ + " against a matrix over " + inner_ + ", " + inner_ +
+             " is ambiguous in the dense setup of layer " + name_);
+        return "";
+      }
+      return elementFn(operand) + "(a, row, sh, " + idx + ")";
+    };
+    for (Operation &op : layer_.getBody().front()) {
+      if (&op == fused_.getOperation() || isa<ssm::ReturnOp>(op))
+        continue;
+      if (op.getNumResults() != 1 || !cast<RankedTensorType>(op.getResult(0).getType()).getElementType().isF32())
+        return fail(locString(op.getLoc()) + ": " + op.getName().getStringRef().str() +
+                    " cannot be part of the dense setup of layer " + name_ + " (one f32 result expected)");
+      Value v = op.getResult(0);
+      int count = innerCount(v, op.getLoc());
+      if (count < 0)
+        return false;
+      std::string fn = elementFn(v), id = fn.substr(1);
+      fns << F << "float " << fn << sig;
+      if (isa<ssm::EyeOp>(op)) {
+        fns << "    (void)a; (void)row; (void)sh;\n    return i == j ? 1.0f : 0.0f;\n";
+      } else if (auto map = dyn_cast<ssm::MapOp>(op)) {
+        std::string args;
+        for (Value in : map.getInputs()) {
+          std::string e = at(in, 0, count, "i", "j", op.getLoc());
+          if (e.empty())
+            return false;
+          args += e + ", ";
+        }
+        fns << "    float r0;\n    " << ssm::getSetupFunctionName(name_, mapIndex++) << "(" << args << "&r0);\n"
+            << "    return r0;\n";
+      } else if (auto inv = dyn_cast<ssm::InvOp>(op)) {
+        std::string e = at(inv.getInput(), 2, 2, "i", "j", op.getLoc());
+        if (e.empty())
+          return false;
+        bufs << " float m" << id << "[kN * kN];";
+        bytes += kN_ * kN_ * 4;
+        fns << "    (void)a; (void)row;\n    return sh.m" << id << "[i * kN + j];\n";
+        code << "    SSM_DENSE_FOR(e_, kN * kN) {\n      const int i = e_ / kN, j = e_ % kN;\n      sh.m" << id
+             << "[e_] = " << e << ";\n    }\n    __syncthreads();\n    ssm::dense_invert<kN>(sh.m" << id
+             << ", sh.col, sh.piv);\n";
+      } else if (auto mm = dyn_cast<ssm::MatMulOp>(op)) {
+        std::string lhs = at(mm.getLhs(), 2, 2, "i", "k", op.getLoc());
+        std::string rhs = at(mm.getRhs(), count, count, "k", "j", op.getLoc());
+        if (lhs.empty() || rhs.empty())
+          return false;
+        bool matrix = count == 2;
+        bufs << " float m" << id << (matrix ? "[kN * kN];" : "[kN];");
+        bytes += (matrix ? kN_ * kN_ : kN_) * 4;
+        fns << "    (void)a; (void)row; (void)j;\n    return sh.m" << id << (matrix ? "[i * kN + j]" : "[i]")
+            << ";\n";
+        code << "    SSM_DENSE_FOR(e_, " << (matrix ? "kN * kN" : "kN") << ") {\n      const int i = "
+             << (matrix ? "e_ / kN, j = e_ % kN;" : "e_, j = 0;") << "\n      float acc = 0.0f;\n"
+             << "      for (int k = 0; k < kN; ++k) acc = fmaf(" << lhs << ", " << rhs << ", acc);\n"
+             << "      sh.m" << id << "[e_] = acc;\n      (void)j;\n    }\n    __syncthreads();\n";
+      } else {
+        return fail(locString(op.getLoc()) + ": " + op.getName().getStringRef().str() +
+                    " cannot be part of the dense setup of layer " + name_ +
+                    " (eye, inv, @ and elementwise math of params are supported)");
+      }
+      fns << "  }\n";
+    }
+    // Params the setup reads: loaded (and widened) where they are used.
+    std::map<std::string, int> slotOf;
+    for (size_t k = 0; k < L.tensors.size(); ++k)
+      slotOf[L.tensors[k].name] = static_cast<int>(k);
+    for (Value v : setupOrder_) {
+      auto arg = dyn_cast<BlockArgument>(v);
+      if (!arg)
+        continue;
+      std::string n = layer_.getArgName(arg.getArgNumber()).str();
+      if (layer_.getArgRole(arg.getArgNumber()) != "param" || !slotOf.count(n))
+        return fail("layer " + name_ + ": the dense setup reads " + n + ", which is not a param");
+      if (innerCount(v, layer_.getLoc()) < 0)
+        return false;
+      const sema::Tensor &t = L.tensors[slotOf[n]];
+      int slot = slotOf[n], occ = 0, axis = 0;
+      std::string off = "0";
+      for (int d : t.dims) {
+        const std::string &dn = L.dims[d].name;
+        std::string idx = dn == inner_ ? (occ++ == 0 ? "i" : "j") : "i_" + dn;
+        off += " + (long long)" + idx + " * a.tensors[" + std::to_string(slot) + "].strides[" +
+               std::to_string(axis++) + "]";
+      }
+      fns << F << "float " << elementFn(v) << sig << rowIndices() << "    (void)sh; (void)i; (void)j;\n"
+          << "    return ssm::load<" << storageName(t.dtype) << ">(a.tensors[" << slot << "].data, " << off
+          << ");\n  }\n";
+    }
+    bytes += kN_ * 8 + 2 * kN_ * 4 + 2 * 4 * 4 * static_cast<int64_t>(redTypes_.size());
+    if (bytes > 48 * 1024)
+      return fail("layer " + name_ + ": the dense kernel needs " + std::to_string(bytes) +
+                  " bytes of shared memory for its setup (matrices of " + inner_ + " x " + inner_ + " = " +
+                  std::to_string(kN_) + " x " + std::to_string(kN_) + " floats); the limit is 49152");
+    o << "  struct Setup {" << bufs.str() << " float col[kN]; int piv[kN]; };\n";
+    o << fns.str();
+    o << F << "void setup(const ssm_launch_args& a, int row, Setup& sh) {\n"
+      << code.str() << "    __syncthreads();\n    (void)a; (void)row; (void)sh;\n  }\n";
+    const Input &decay = inputs_[*fused_.getDenseDecay()];
+    o << F << "float decay_elem" << sig << "    return " << decay.setupFn << "(a, row, sh, i, j);\n  }\n";
+    return true;
+  }
+
+  void emitDenseKernels(ssmrt::ManifestLayer &ml) {
+    std::string ns = "ssmc_" + name_;
+    int block = 32 * std::max<int>(4, static_cast<int>((kN_ + 31) / 32));
+    os << "static_assert(ssm::DenseTraits<" << ns << "::L>::kBlock == " << block << ", \"launch rule of " << name_
+       << " disagrees with the skeleton\");\n";
+    std::string fwd = "ssm_" + name_ + "_fwd", step = "ssm_" + name_ + "_step";
+    for (const std::string &k : {fwd, step})
+      os << "extern \"C\" __global__ void __launch_bounds__(" << block << ") " << k
+         << "(ssm_launch_args a) { ssm::dense_forward<" << ns << "::L>(a); }\n";
+    ssmrt::ManifestLaunch f;
+    f.kernel = fwd;
+    f.block[0] = static_cast<uint32_t>(block);
+    f.grid[0] = {kRows_, true, 0, 1};
+    ml.forward.push_back(f);
+    f.kernel = step;
+    ml.step.push_back(f);
+    ml.strategy = "dense";
   }
 
   /// The Mamba-2 form: the decay is a row value (yield of `elem` is a row block argument), the
@@ -280,6 +488,8 @@ private:
   }
 
   std::string load(const Input &in, bool step) {
+    if (!in.setupFn.empty()) // dense setup value: the element at (n) or the row's scalar
+      return in.setupFn + "(a, row, sh, " + std::string(in.rowLevel ? "0" : "n") + ", 0)";
     std::string off = offset(in.slot, in.declDims, step);
     std::string ptr = "a.tensors[" + std::to_string(in.slot) + "].data";
     if (in.complex)
@@ -317,9 +527,11 @@ private:
                          bool inOut /* row_out: rc, ri, rs */) {
     std::vector<std::string> a;
     for (const Input &in : inputs_) {
-      if (rowLevelOnly && !in.rowLevel)
+      if (in.kind == Slot::Dense || (rowLevelOnly && !in.rowLevel))
         continue;
       switch (in.kind) {
+      case Slot::Dense:
+        break;
       case Slot::RowConst:
         a.push_back("rc." + in.field());
         break;
@@ -374,7 +586,7 @@ private:
     os << " };\n";
   }
 
-  void emitStruct() {
+  void emitStruct(const std::string &setup = "") {
     std::string S = complex_ ? "ssm::cfloat" : "float";
     os << "\n// ---- layer " << name_ << " (" << sm_.path(L.loc.file) << ":" << L.loc.line << ")\n";
     os << "namespace ssmc_" << name_ << " {\n";
@@ -402,20 +614,24 @@ private:
     // The skeleton stages per-(t, n) values through shared memory as NIn (raw storage bits)
     // and widens them with n_step.
     structFields("NIn", Slot::NStep, {}, true);
+    os << setup;
 
     const char *F = "  static __device__ __forceinline__ ";
-    // row_const / elem_const: params, once per row (and n).
-    os << F << "void row_const(const ssm_launch_args& a, int row, RowConst& rc) {\n" << rowIndices();
+    // row_const / elem_const: params, once per row (and n); the dense form also reads the
+    // setup values it computed in shared memory.
+    std::string sh = dense_ ? "const Setup& sh, " : "";
+    os << F << "void row_const(const ssm_launch_args& a, int row, " << sh << "RowConst& rc) {\n" << rowIndices();
     for (const Input &in : inputs_)
       if (in.kind == Slot::RowConst)
         os << "    rc." << in.field() << " = " << load(in, false) << ";\n";
-    os << "    (void)a; (void)rc;\n  }\n";
-    os << F << "void elem_const(const ssm_launch_args& a, int row, int n, const RowConst&, ElemConst& ec) {\n"
+    os << "    (void)a; (void)rc;" << (dense_ ? " (void)sh;" : "") << "\n  }\n";
+    os << F << "void elem_const(const ssm_launch_args& a, int row, int n, " << sh
+       << "const RowConst&, ElemConst& ec) {\n"
        << rowIndices();
     for (const Input &in : inputs_)
       if (in.kind == Slot::ElemConst)
         os << "    ec." << in.field() << " = " << load(in, false) << ";\n";
-    os << "    (void)a; (void)n; (void)ec;\n  }\n";
+    os << "    (void)a; (void)n; (void)ec;" << (dense_ ? " (void)sh;" : "") << "\n  }\n";
     os << F << "void row_load(const ssm_launch_args& a, int b, int t, int row, RowIn& ri) {\n" << rowIndices();
     for (const Input &in : inputs_)
       if (in.kind == Slot::RowIn)
@@ -460,8 +676,12 @@ private:
       os << F << "S input(const RowConst& rc, const ElemConst& ec, const RowStep& rs, const NStep& ns) {\n"
          << "    return input_row(rc, rs) * input_n(ec, ns);\n  }\n";
     }
+    if (dense_) // h = A @ h + input: the skeleton reads A through decay_elem
+      os << F << "S input(const RowConst& rc, const ElemConst& ec, const RowStep& rs, const NStep& ns) {\n"
+         << "    S i_;\n    " << name_ << "_elem(" << join(elemArgs, ", &i_") << ");\n"
+         << "    (void)rc; (void)ec; (void)rs; (void)ns;\n    return i_;\n  }\n";
     for (const char *which : {"decay", "input"}) {
-      if (rowForm_)
+      if (rowForm_ || dense_)
         break;
       bool isDecay = std::string(which) == "decay";
       if (isDecay && decayLog2_)
@@ -513,6 +733,10 @@ private:
     }
     os << "    (void)rc; (void)ri; (void)rs;\n  }\n";
     os << "};\n";
+    if (dense_) {
+      os << "}  // namespace ssmc_" << name_ << "\n";
+      return;
+    }
     os << "using Cfg = ssm::LaneCfg<" << lane_.states << ", " << lane_.tile << ", " << lane_.warps << ", 0, 0, "
        << lane_.rows << ">;\n";
     // Decode: 4 states per thread, 8 warps at N = 16 (CONTRACT.md); N / 4 threads per row else.
@@ -577,6 +801,9 @@ private:
   // The scalar-decay (Mamba-2) form: decay a row value, input = row value x per-n input,
   // contrib linear in h (CONTRACT.md, kDecayPerRow).
   bool rowForm_ = false;
+  bool dense_ = false; // h = A @ h + b: ssm::dense_forward with a setup
+  llvm::DenseMap<Value, std::string> elementFns_;
+  std::vector<Value> setupOrder_;
   int decayR_ = -1, inputR_ = -1, inputN_ = -1; // row value indices / input index
 };
 
@@ -593,7 +820,7 @@ std::set<std::string> exposeLog2Decay(ModuleOp module) {
       return;
     Region &elem = op->getRegion(1);
     Operation *yield = elem.front().getTerminator();
-    if (yield->getNumOperands() < 1)
+    if (yield->getNumOperands() != 2) // the dense form yields no decay
       return;
     auto exp = yield->getOperand(0).getDefiningOp<math::ExpOp>();
     if (!exp || !exp.getType().isF32())
@@ -769,7 +996,7 @@ bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceMana
   }
   std::ostringstream src;
   src << "// Generated by ssmc 0.1.0. The layer structs follow runtime/device/CONTRACT.md.\n";
-  src << "#include \"ssmrt/abi.h\"\n#include \"ssm/diag.cuh\"\n#include \"ssm/gen.cuh\"\n\n";
+  src << "#include \"ssmrt/abi.h\"\n#include \"ssm/diag.cuh\"\n#include \"ssm/dense.cuh\"\n#include \"ssm/gen.cuh\"\n\n";
   src << "// ---- per-element region functions (EmitC)\n" << regions;
   out.manifest = ssmrt::Manifest();
   out.manifest.compiler = "ssmc 0.1.0";

@@ -13,6 +13,10 @@ namespace mlir::ssm {
 /// "<layer>_<region>", e.g. "s6_elem".
 std::string getRegionFunctionName(StringRef layer, StringRef regionName);
 
+/// The name of the emitted function for the `index`-th setup map (in body
+/// order) of a dense layer: "<layer>_setup<index>".
+std::string getSetupFunctionName(StringRef layer, unsigned index);
+
 /// Lowers a clone of `module` with --ssm-lower-to-emitc and prints every region
 /// function as C++ to `os` (the ssm.fused / ssm.step ops of `module` must have
 /// been produced by the ssm pipeline). `module` itself is not changed. Errors

@@ -38,6 +38,9 @@ struct KernelView {
   StringAttr inner;
   ValueRange inputs;
   DictionaryAttr groups; // group dim -> head dim, may be null
+  /// The dense form: the index of the input holding the square decay matrix
+  /// (available in no region; `elem` yields only the input term).
+  std::optional<unsigned> denseDecay;
 
   /// The dims of input `i` with each group dim replaced by its head dim.
   SmallVector<StringAttr> inputDims(unsigned i) const;

@@ -298,6 +298,64 @@ def Ssm_GroupOp : Ssm_Op<"group", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Square-matrix ops (the dense family: S4's A, its bilinear discretization)
+//===----------------------------------------------------------------------===//
+
+def Ssm_EyeOp : Ssm_Op<"eye", [Pure]> {
+  let summary = "the identity matrix over a repeated dim";
+  let description = [{
+    `result[i, j] = (i == j)`: the result's two dims name the same dim (row,
+    then column); element type f32. Produced by `eye(A)` in a script.
+
+    ```mlir
+    %I = ssm.eye : tensor<64x64xf32, #ssm.dims<["N", "N"]>>
+    ```
+  }];
+  let results = (outs Ssm_Tensor:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Ssm_InvOp : Ssm_Op<"inv", [Pure, SameOperandsAndResultType]> {
+  let summary = "the inverse of each square matrix";
+  let description = [{
+    The operand's last two dims name the same dim; each matrix over them (one
+    per index of the leading dims) is inverted. f32. A singular matrix gives
+    non-finite values (no error at run time).
+
+    ```mlir
+    %M = ssm.inv %X : tensor<1536x64x64xf32, #ssm.dims<["D", "N", "N"]>>
+    ```
+  }];
+  let arguments = (ins Ssm_Tensor:$input);
+  let results = (outs Ssm_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Ssm_MatMulOp : Ssm_Op<"matmul", [Pure]> {
+  let summary = "matrix product over a repeated dim";
+  let description = [{
+    `lhs` is a square matrix `[.., N, N]`. With a matrix `rhs` `[.., N, N]`:
+    `result[.., i, j] = sum_k lhs[.., i, k] * rhs[.., k, j]`; with a vector
+    `rhs` `[.., N]`: `result[.., i] = sum_k lhs[.., i, k] * rhs[.., k]`. The
+    leading dims broadcast by name: the result's leading dims are those of
+    both operands. f32; no `L` (these ops compute time-invariant setup).
+
+    ```mlir
+    %Ab = ssm.matmul %M, %X : tensor<1536x64x64xf32, #ssm.dims<["D", "N", "N"]>>,
+        tensor<1536x64x64xf32, #ssm.dims<["D", "N", "N"]>> -> tensor<1536x64x64xf32, #ssm.dims<["D", "N", "N"]>>
+    ```
+  }];
+  let arguments = (ins Ssm_Tensor:$lhs, Ssm_Tensor:$rhs);
+  let results = (outs Ssm_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // The fused form
 //===----------------------------------------------------------------------===//
 
@@ -330,6 +388,13 @@ defvar Ssm_FusedRegionsDoc = [{
     for availability `G` counts as `H`. The block argument of an input that is not available must be unused
     (the verifier checks). The lowering passes a region function only the
     inputs available at its level.
+
+    The dense form (`dense_decay = k`): input `k` is a time-invariant square
+    matrix `[rows..., inner, inner]` (computed before the op by `ssm.eye`,
+    `ssm.inv`, `ssm.matmul` and `ssm.map` from params) and the step is
+    `h = A @ h + b`: `elem` then yields only the input `b`, and input `k` is
+    available in no region (its block arguments are unused). The other inputs
+    may also be such time-invariant values, not only layer arguments.
 }];
 
 def Ssm_FusedOp : Ssm_Op<"fused", [
@@ -341,8 +406,8 @@ def Ssm_FusedOp : Ssm_Op<"fused", [
     `param` tensors the regions read; `init` the state's initial value (a
     `state_init` argument). Results: the outs (dims `L` and the row dims) and,
     optionally, the state's final value. `facts` are copied from the layer;
-    `strategy` is set by `--ssm-select-strategy` (`"lane"`, `"chunked"` or
-    `"ssd"`).
+    `strategy` is set by `--ssm-select-strategy` (`"lane"`, `"chunked"`,
+    `"ssd"` or, for the dense form, `"dense"`).
   }], Ssm_FusedRegionsDoc, [{
 
     ```mlir
@@ -372,7 +437,7 @@ def Ssm_FusedOp : Ssm_Op<"fused", [
   let arguments = (ins
     StrAttr:$state, StrArrayAttr:$rows, StrAttr:$inner,
     OptionalAttr<Ssm_FactsAttr>:$facts, OptionalAttr<StrAttr>:$strategy,
-    OptionalAttr<DictionaryAttr>:$groups,
+    OptionalAttr<DictionaryAttr>:$groups, OptionalAttr<I64Attr>:$dense_decay,
     Variadic<Ssm_Tensor>:$inputs, Optional<Ssm_Tensor>:$init);
   let results = (outs Variadic<Ssm_Tensor>:$outs, Optional<Ssm_Tensor>:$final);
   let regions = (region SizedRegion<1>:$row, SizedRegion<1>:$elem,
@@ -423,6 +488,7 @@ def Ssm_StepOp : Ssm_Op<"step", [Pure, IsolatedFromAbove]> {
   let arguments = (ins
     StrAttr:$state, StrArrayAttr:$rows, StrAttr:$inner,
     OptionalAttr<Ssm_FactsAttr>:$facts, OptionalAttr<DictionaryAttr>:$groups,
+    OptionalAttr<I64Attr>:$dense_decay,
     Variadic<Ssm_Tensor>:$inputs, Ssm_Tensor:$h);
   let results = (outs Variadic<Ssm_Tensor>:$outs, Ssm_Tensor:$h_next);
   let regions = (region SizedRegion<1>:$row, SizedRegion<1>:$elem,

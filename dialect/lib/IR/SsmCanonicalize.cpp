@@ -120,14 +120,23 @@ struct PruneFusedInputs : public OpRewritePattern<FusedOp> {
   LogicalResult matchAndRewrite(FusedOp op, PatternRewriter &rewriter) const override {
     unsigned n = op.getInputs().size();
     llvm::BitVector erase(n);
+    std::optional<uint64_t> dense = op.getDenseDecay();
     for (unsigned i = 0; i < n; ++i)
-      if (llvm::all_of(op->getRegions(), [&](Region &r) {
+      if (i != dense && llvm::all_of(op->getRegions(), [&](Region &r) {
             return r.front().getArgument(i).use_empty();
           }))
         erase.set(i);
     if (erase.none())
       return rewriter.notifyMatchFailure(op, "every input is used");
     rewriter.modifyOpInPlace(op, [&] {
+      // The dense decay is read by the kernel, not by a region: it stays, and
+      // its index moves down past the inputs dropped before it.
+      if (dense) {
+        uint64_t before = 0;
+        for (unsigned i = 0; i < *dense; ++i)
+          before += erase.test(i);
+        op.setDenseDecay(*dense - before);
+      }
       for (Region &r : op->getRegions())
         r.front().eraseArguments([&](BlockArgument a) {
           return a.getArgNumber() < n && erase.test(a.getArgNumber());

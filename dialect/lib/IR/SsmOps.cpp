@@ -317,12 +317,27 @@ static LogicalResult verifyElementwise(Operation *op, ValueRange inputs,
     if (getDimNames(t).size() > getDimNames(results[widest]).size())
       widest = i;
   SmallVector<StringAttr> space = getDimNames(results[widest]);
+  // A repeated dim (a square matrix's row and column) broadcasts by position
+  // among its occurrences: every value that has it has it as often as the
+  // iteration space (a vector against a matrix would be ambiguous).
+  auto count = [](ArrayRef<StringAttr> dims, StringAttr d) {
+    return llvm::count(dims, d);
+  };
   auto repeated = [&](Type t, StringRef what, unsigned i) -> LogicalResult {
-    if (!hasRepeatedDim(t))
-      return success();
-    return op->emitOpError() << what << " #" << i << " has dims "
-                             << formatDims(t)
-                             << "; a repeated dim cannot be broadcast by name";
+    SmallVector<StringAttr> dims = getDimNames(t);
+    for (StringAttr d : dims) {
+      auto cs = count(space, d), cd = count(dims, d);
+      if (cs > 1 && cd != cs)
+        return op->emitOpError()
+               << what << " #" << i << " has dims " << formatDims(t)
+               << "; against " << formatDims(space) << " the repeated dim "
+               << d.getValue() << " cannot be broadcast by name";
+      if (cd > 1 && cs == 1) // (cs == 0: the subset check below says it)
+        return op->emitOpError() << what << " #" << i << " has dims "
+                                 << formatDims(t)
+                                 << "; a repeated dim cannot be broadcast by name";
+    }
+    return success();
   };
   for (auto [i, t] : llvm::enumerate(results))
     if (failed(repeated(t, "result", i)))
@@ -558,6 +573,78 @@ LogicalResult ReduceOp::verify() {
   return success();
 }
 
+/// `[.., d, d]`: the name of the repeated last two dims, or null.
+static StringAttr squareDim(Type t) {
+  SmallVector<StringAttr> d = getDimNames(t);
+  if (d.size() < 2 || d[d.size() - 1] != d[d.size() - 2])
+    return {};
+  return d.back();
+}
+
+LogicalResult EyeOp::verify() {
+  auto t = getResult().getType();
+  if (getDimNames(t).size() != 2 || !squareDim(t))
+    return emitOpError() << "result has dims " << formatDims(t)
+                         << "; expected one dim twice, [N, N]";
+  if (!t.getElementType().isF32())
+    return emitOpError() << "result element type must be f32";
+  return success();
+}
+
+LogicalResult InvOp::verify() {
+  auto t = getResult().getType();
+  StringAttr n = squareDim(t);
+  if (!n)
+    return emitOpError() << "operand has dims " << formatDims(t)
+                         << "; its last two dims must name the same dim";
+  if (hasDim(t, kSeqDim))
+    return emitOpError() << "operand has the sequence dim L; matrix ops are "
+                            "time-invariant setup";
+  if (!t.getElementType().isF32())
+    return emitOpError() << "element type must be f32";
+  return success();
+}
+
+LogicalResult MatMulOp::verify() {
+  auto lt = getLhs().getType(), rt = getRhs().getType(), ot = getResult().getType();
+  StringAttr n = squareDim(lt);
+  if (!n)
+    return emitOpError() << "lhs has dims " << formatDims(lt)
+                         << "; its last two dims must name the same dim";
+  for (auto t : {lt, rt, ot}) {
+    if (hasDim(t, kSeqDim))
+      return emitOpError() << "a value with the sequence dim L; matrix ops are "
+                              "time-invariant setup";
+    if (!t.getElementType().isF32())
+      return emitOpError() << "element types must be f32";
+  }
+  SmallVector<StringAttr> rd = getDimNames(rt);
+  bool matrix = squareDim(rt) == n;
+  if (!matrix && (rd.empty() || rd.back() != n))
+    return emitOpError() << "rhs has dims " << formatDims(rt)
+                         << "; expected [.., " << n.getValue() << ", "
+                         << n.getValue() << "] or [.., " << n.getValue() << "]";
+  SmallVector<StringAttr> ll = getDimNames(lt), rl = rd, ol = getDimNames(ot);
+  ll.resize(ll.size() - 2);
+  rl.resize(rl.size() - (matrix ? 2 : 1));
+  for (StringAttr d : llvm::concat<StringAttr>(ll, rl))
+    if (d == n)
+      return emitOpError() << "the contracted dim " << n.getValue()
+                           << " appears among the leading dims";
+  unsigned tail = matrix ? 2 : 1;
+  if (ol.size() < tail || (matrix ? squareDim(ot) != n : ol.back() != n) ||
+      (!matrix && ol.size() >= 2 && ol[ol.size() - 2] == n))
+    return emitOpError() << "result has dims " << formatDims(ot) << "; expected [.., "
+                         << n.getValue() << (matrix ? ", " + n.getValue().str() : "") << "]";
+  SmallVector<StringAttr> lead(ol.begin(), ol.end() - tail), both(ll);
+  both.append(rl);
+  if (!isSameSet(lead, both))
+    return emitOpError() << "result leading dims " << formatDims(lead)
+                         << " must be the union of the operands' "
+                         << formatDims(both);
+  return success();
+}
+
 LogicalResult GroupOp::verify() {
   StringRef group = getGroup(), head = getHead();
   auto inT = getInput().getType();
@@ -614,12 +701,19 @@ static SmallVector<StringAttr> toDims(ArrayAttr arr) {
 }
 
 std::optional<KernelView> KernelView::get(Operation *op) {
+  auto dense = [](std::optional<uint64_t> k) -> std::optional<unsigned> {
+    if (!k)
+      return std::nullopt;
+    return static_cast<unsigned>(*k);
+  };
   if (auto f = dyn_cast<FusedOp>(op))
     return KernelView{op, f.getStateAttr(), toDims(f.getRows()),
-                      f.getInnerAttr(), f.getInputs(), f.getGroupsAttr()};
+                      f.getInnerAttr(), f.getInputs(), f.getGroupsAttr(),
+                      dense(f.getDenseDecay())};
   if (auto s = dyn_cast<StepOp>(op))
     return KernelView{op, s.getStateAttr(), toDims(s.getRows()),
-                      s.getInnerAttr(), s.getInputs(), s.getGroupsAttr()};
+                      s.getInnerAttr(), s.getInputs(), s.getGroupsAttr(),
+                      dense(s.getDenseDecay())};
   return std::nullopt;
 }
 
@@ -648,7 +742,7 @@ SmallVector<unsigned> KernelView::availableInputs(KernelRegion kind) const {
   SmallVector<StringAttr> level = levelDims(kind);
   SmallVector<unsigned> result;
   for (unsigned i = 0, e = inputs.size(); i < e; ++i)
-    if (isSubset(inputDims(i), level))
+    if (i != denseDecay && isSubset(inputDims(i), level))
       result.push_back(i);
   return result;
 }
@@ -665,9 +759,9 @@ unsigned KernelView::numTerms() const {
 
 Type KernelView::stateElementType() const {
   YieldOp y = getYield(region(KernelRegion::Elem));
-  if (!y || y.getValues().size() != 2)
+  if (!y || y.getValues().size() != (denseDecay ? 1u : 2u))
     return {};
-  return y.getValues()[1].getType();
+  return y.getValues().back().getType();
 }
 
 /// Attribute and type checks shared by ssm.fused and ssm.step.
@@ -703,6 +797,9 @@ static LogicalResult verifyKernelTypes(const KernelView &k, bool isStep,
                << formatDims(k.rows);
     }
   }
+  if (k.denseDecay && *k.denseDecay >= k.inputs.size())
+    return op->emitOpError() << "dense_decay = " << *k.denseDecay << " but there are "
+                             << k.inputs.size() << " inputs";
   for (auto [i, v] : llvm::enumerate(k.inputs)) {
     SmallVector<StringAttr> d = getDimNames(v.getType());
     if (k.groups)
@@ -717,6 +814,21 @@ static LogicalResult verifyKernelTypes(const KernelView &k, bool isStep,
     if (isStep && getDims(v.getType()).hasSeq())
       return op->emitOpError() << "input #" << i << " has the sequence dim L; "
                                << "ssm.step works on a single step";
+    if (k.denseDecay && i == *k.denseDecay) {
+      SmallVector<StringAttr> lead = getDimNames(v.getType());
+      if (lead.size() < 2 || lead.back() != k.inner || lead[lead.size() - 2] != k.inner)
+        return op->emitOpError() << "dense decay (input #" << i << ") has dims "
+                                 << formatDims(v.getType()) << "; expected [.., "
+                                 << k.inner.getValue() << ", " << k.inner.getValue() << "]";
+      lead.resize(lead.size() - 2);
+      if (!isSubset(lead, k.rows))
+        return op->emitOpError() << "dense decay (input #" << i << ") has leading dims "
+                                 << formatDims(lead) << ", not within the row dims "
+                                 << formatDims(k.rows);
+      if (!cast<ShapedType>(v.getType()).getElementType().isF32())
+        return op->emitOpError() << "dense decay (input #" << i << ") must be f32";
+      continue;
+    }
     if (hasRepeatedDim(v.getType()))
       return op->emitOpError() << "input #" << i << " has dims " << formatDims(d)
                                << "; a repeated dim cannot be indexed by name";
@@ -786,14 +898,21 @@ static LogicalResult verifyKernelRegions(const KernelView &k, TypeRange outs,
       })))
     return failure();
   YieldOp elemYield = getYield(elem);
-  if (elemYield.getValues().size() != 2)
+  if (k.denseDecay && elemYield.getValues().size() != 1)
+    return elemYield.emitOpError()
+           << "yields " << elemYield.getValues().size()
+           << " values but region 'elem' of the dense form must yield the input";
+  if (!k.denseDecay && elemYield.getValues().size() != 2)
     return elemYield.emitOpError()
            << "yields " << elemYield.getValues().size()
            << " values but region 'elem' must yield the decay and the input";
-  Type stateType = elemYield.getValues()[1].getType();
+  Type stateType = elemYield.getValues().back().getType();
   if (!stateType.isF32() && !isComplexF32(stateType))
     return elemYield.emitOpError() << "state element type must be f32 or "
                                       "complex<f32>, got "
+                                   << stateType;
+  if (k.denseDecay && !stateType.isF32())
+    return elemYield.emitOpError() << "the dense form needs an f32 state, got "
                                    << stateType;
   if (elemYield.getValues()[0].getType() != stateType)
     return elemYield.emitOpError()
@@ -845,7 +964,8 @@ static LogicalResult verifyKernelRegions(const KernelView &k, TypeRange outs,
     SmallVector<StringAttr> level = k.levelDims(kind);
     Block &block = k.region(kind).front();
     for (auto [i, v] : llvm::enumerate(k.inputs)) {
-      if (block.getArgument(i).use_empty() || isSubset(k.inputDims(i), level))
+      if (block.getArgument(i).use_empty() ||
+          (i != k.denseDecay && isSubset(k.inputDims(i), level)))
         continue;
       return op->emitOpError()
              << "region '" << getKernelRegionName(kind) << "' uses input #" << i
@@ -861,9 +981,9 @@ static LogicalResult verifyStrategy(Operation *op, std::optional<StringRef> s,
                                     std::optional<FactsAttr> facts) {
   if (!s)
     return success();
-  if (*s != "lane" && *s != "chunked" && *s != "ssd")
+  if (*s != "lane" && *s != "chunked" && *s != "ssd" && *s != "dense")
     return op->emitOpError() << "unknown strategy \"" << *s
-                             << "\", expected lane, chunked or ssd";
+                             << "\", expected lane, chunked, ssd or dense";
   if (*s == "ssd" && !(facts && facts->getScalarDecay()))
     return op->emitOpError()
            << "strategy \"ssd\" needs the scalar_decay fact";
@@ -874,6 +994,9 @@ LogicalResult FusedOp::verify() {
   KernelView k = *KernelView::get(*this);
   if (failed(verifyStrategy(*this, getStrategy(), getFacts())))
     return failure();
+  if (getStrategy() && (*getStrategy() == "dense") != getDenseDecay().has_value())
+    return emitOpError() << "strategy \"dense\" is the one and only strategy of "
+                            "the dense form (dense_decay)";
   return verifyKernelTypes(k, /*isStep=*/false, getOuts().getTypes(),
                            {{getInit(), "init"}, {getFinal(), "final state"}});
 }

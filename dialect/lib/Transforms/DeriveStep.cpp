@@ -6,7 +6,10 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
+
+#include <functional>
 
 namespace mlir::ssm {
 #define GEN_PASS_DEF_SSMDERIVESTEP
@@ -66,13 +69,37 @@ struct SsmDeriveStepPass : public ssm::impl::SsmDeriveStepBase<SsmDeriveStepPass
     KernelView k = *KernelView::get(fused);
     auto ret = cast<ReturnOp>(layer.getBody().front().getTerminator());
 
-    // Arguments: the fused inputs without L, then the state.
+    // The ops computing fused inputs that are not layer arguments (the dense
+    // form's time-invariant setup: ssm.eye/inv/matmul/map over params) are
+    // cloned into the step layer; its arguments are the layer arguments they
+    // and the fused op read, in the layer's order.
+    Block &layerBody = layer.getBody().front();
+    llvm::SetVector<Operation *> setup;
+    llvm::SmallSetVector<unsigned, 8> argsUsed;
+    std::function<void(Value)> collect = [&](Value v) {
+      if (auto arg = dyn_cast<BlockArgument>(v)) {
+        if (arg.getOwner() == &layerBody)
+          argsUsed.insert(arg.getArgNumber());
+        return;
+      }
+      Operation *def = v.getDefiningOp();
+      if (!def || setup.contains(def))
+        return;
+      for (Value o : def->getOperands())
+        collect(o);
+      setup.insert(def); // after its producers: a valid order
+    };
+    for (Value v : fused.getInputs())
+      collect(v);
+    SmallVector<unsigned> argOrder(argsUsed.begin(), argsUsed.end());
+    llvm::sort(argOrder);
+
+    // Arguments: the inputs' layer arguments without L, then the state.
     SmallVector<Type> argTypes;
     SmallVector<Attribute> argAttrs;
-    for (Value v : fused.getInputs()) {
-      auto arg = cast<BlockArgument>(v);
-      argTypes.push_back(dropSeq(v.getType()));
-      argAttrs.push_back(layer.getArgAttrDict(arg.getArgNumber()));
+    for (unsigned a : argOrder) {
+      argTypes.push_back(dropSeq(layerBody.getArgument(a).getType()));
+      argAttrs.push_back(layer.getArgAttrDict(a));
     }
     SmallVector<StringAttr> stateDims(k.rows);
     stateDims.push_back(k.inner);
@@ -106,11 +133,19 @@ struct SsmDeriveStepPass : public ssm::impl::SsmDeriveStepBase<SsmDeriveStepPass
     for (Type t : argTypes)
       body->addArgument(t, loc);
     b.setInsertionPointToStart(body);
+    IRMapping setupMap;
+    for (auto [i, a] : llvm::enumerate(argOrder))
+      setupMap.map(layerBody.getArgument(a), body->getArgument(i));
+    for (Operation *op : setup)
+      b.clone(*op, setupMap);
+    SmallVector<Value> stepInputs;
+    for (Value v : fused.getInputs())
+      stepInputs.push_back(setupMap.lookup(v));
     SmallVector<Type> outTypes(resultTypes.begin(), resultTypes.end() - 1);
     auto stepOp = StepOp::create(
         b, loc, outTypes, stateType, fused.getStateAttr(), fused.getRows(),
         fused.getInnerAttr(), fused.getFactsAttr(), fused.getGroupsAttr(),
-        body->getArguments().drop_back(), body->getArguments().back());
+        fused.getDenseDecayAttr(), stepInputs, body->getArguments().back());
     for (unsigned r = 0; r < kNumKernelRegions; ++r) {
       IRMapping mapping;
       fused->getRegion(r).cloneInto(&stepOp->getRegion(r), mapping);

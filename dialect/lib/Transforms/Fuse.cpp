@@ -194,12 +194,7 @@ private:
                         "); the diagonal kernel family carries one state");
     }
     scan = scans.front();
-    if (scan.getDense())
-      return refuse(scan.getLoc(),
-                    "state '" + scan.getState() +
-                        "' has a dense decay (A @ h); the fused kernels are "
-                        "diagonal (the dense and convolution paths are not "
-                        "implemented yet)");
+    dense = scan.getDense();
     if (Value init = scan.getInit()) {
       auto arg = dyn_cast<BlockArgument>(init);
       if (!arg || layer.getArgRole(arg.getArgNumber()) != kRoleStateInit)
@@ -280,6 +275,21 @@ private:
                           " after all terms are known");
       return std::nullopt;
     }
+    if (isa<EyeOp, InvOp, MatMulOp>(op)) {
+      // Time-invariant setup of the dense form: it stays before the fused op,
+      // which takes its results as inputs.
+      if (dep)
+        return refuse(op.getLoc(), op.getName().getStringRef() +
+                                       " of a value that depends on the state '" +
+                                       scan.getState() + "' is not fusable");
+      if (!dense)
+        return refuse(op.getLoc(),
+                      op.getName().getStringRef() +
+                          " computes a matrix, but state '" + scan.getState() +
+                          "' has a diagonal decay; matrix ops are supported "
+                          "for a dense decay (A @ h) only");
+      return std::nullopt;
+    }
     if (isa<GroupOp>(op)) {
       if (dep)
         return refuse(op.getLoc(), "grouping a value that depends on the state '" +
@@ -350,6 +360,24 @@ private:
     return std::nullopt;
   }
 
+  /// The matrix ops' results (time-invariant setup) that the elementwise
+  /// trees under `root` read.
+  void collectSetupLeaves(Value root, llvm::SmallPtrSetImpl<Value> &visited,
+                          llvm::SetVector<Value> &leaves) {
+    if (!visited.insert(root).second)
+      return;
+    Operation *def = root.getDefiningOp();
+    if (!def)
+      return;
+    if (isa<EyeOp, InvOp, MatMulOp>(def)) {
+      leaves.insert(root);
+      return;
+    }
+    if (isa<MapOp, DiscretizeOp, GroupOp>(def))
+      for (Value o : def->getOperands())
+        collectSetupLeaves(o, visited, leaves);
+  }
+
   /// Row values: computed values at row level that the elem and contrib
   /// regions need (computed once per row and step in the row region).
   void collectRowValues(Value root, llvm::SmallPtrSetImpl<Value> &visited) {
@@ -387,9 +415,30 @@ private:
         inputs.push_back(arg);
       }
     }
+    if (dense) {
+      // The dense form reads the decay matrix and any other setup value (a
+      // matrix op's result under the elementwise trees) as inputs.
+      llvm::SmallPtrSet<Value, 32> visited;
+      llvm::SetVector<Value> leaves;
+      collectSetupLeaves(scan.getInput(), visited, leaves);
+      for (const Term &t : terms) {
+        collectSetupLeaves(t.stateSide, visited, leaves);
+        if (t.coeff)
+          collectSetupLeaves(t.coeff, visited, leaves);
+      }
+      for (Value r : outs)
+        collectSetupLeaves(r, visited, leaves);
+      leaves.insert(scan.getDecay());
+      for (Value v : leaves)
+        if (!inputIndex.count(v)) {
+          inputIndex[v] = inputs.size();
+          inputs.push_back(v);
+        }
+    }
     {
       llvm::SmallPtrSet<Value, 32> visited;
-      collectRowValues(scan.getDecay(), visited);
+      if (!dense)
+        collectRowValues(scan.getDecay(), visited);
       collectRowValues(scan.getInput(), visited);
       for (const Term &t : terms) {
         collectRowValues(t.stateSide, visited);
@@ -411,7 +460,9 @@ private:
     auto fused = FusedOp::create(
         b, loc, outTypes, finalType, scan.getStateAttr(),
         b.getArrayAttr(rowAttrs), inner, layer.getFactsAttr(),
-        /*strategy=*/StringAttr(), groupsAttr, inputs, scan.getInit());
+        /*strategy=*/StringAttr(), groupsAttr,
+        dense ? b.getI64IntegerAttr(inputIndex.lookup(scan.getDecay())) : IntegerAttr(),
+        inputs, scan.getInit());
 
     SmallVector<Type> inputTypes;
     SmallVector<Location> inputLocs;
@@ -452,9 +503,13 @@ private:
       Scalarizer s(block, inputIndex);
       seedRowValues(s, block);
       OpBuilder &eb = s.getBuilder();
-      Value decay = convertTo(eb, loc, s.get(scan.getDecay()), stateType);
       Value input = s.get(scan.getInput());
-      YieldOp::create(eb, loc, ValueRange{decay, input});
+      if (dense) {
+        YieldOp::create(eb, loc, ValueRange{input});
+      } else {
+        Value decay = convertTo(eb, loc, s.get(scan.getDecay()), stateType);
+        YieldOp::create(eb, loc, ValueRange{decay, input});
+      }
     }
     // contrib: one term per reduction over the inner dim.
     SmallVector<Type> termTypes;
@@ -516,6 +571,7 @@ private:
   SmallVector<Value> outs;
   SmallVector<Type> outTypes; // the layer's storage types of the outs
   bool hasFinal = false;
+  bool dense = false; // h = A @ h + b (dense_decay)
   llvm::SetVector<Value> rowValues;
   llvm::MapVector<StringAttr, StringAttr> groups; // group dim -> head dim
   DenseMap<Block *, DenseMap<Value, llvm::BitVector>> argDeps;

@@ -118,6 +118,8 @@ std::string describeSignature(const KernelView &k, KernelRegion kind,
     if (auto arg = dyn_cast<BlockArgument>(v))
       if (arg.getOwner()->getParentOp() == layer.getOperation())
         return layer.getArgName(arg.getArgNumber()).str();
+    if (Operation *def = v.getDefiningOp()) // the dense form's setup values
+      return def->getName().getStringRef().str();
     return "?";
   };
   SmallVector<std::string> params, results;
@@ -134,7 +136,10 @@ std::string describeSignature(const KernelView &k, KernelRegion kind,
     break;
   case KernelRegion::Elem:
     numbered("r", nRow, params);
-    results = {"decay", "input"};
+    if (k.denseDecay)
+      results = {"input"};
+    else
+      results = {"decay", "input"};
     break;
   case KernelRegion::Contrib:
     numbered("r", nRow, params);
@@ -198,8 +203,43 @@ emitc::FuncOp outlineRegion(OpBuilder &b, const KernelView &k, KernelRegion kind
   return func;
 }
 
-/// Lowers every ssm.fused / ssm.step region of `module` to an emitc.func at the
-/// end of the module.
+/// The setup maps of a dense layer (ssm.map ops left beside its fused or step
+/// op, computing time-invariant values from params), each outlined as
+/// `<layer>_setup<k>(operand elements..., T* r...)`, k in body order.
+emitc::FuncOp outlineSetupMap(OpBuilder &b, MapOp map, const std::string &name,
+                              ArrayRef<std::string> specifiers,
+                              const TypeConverter &converter) {
+  Block &src = map.getBody().front();
+  SmallVector<Type> argTypes(src.getArgumentTypes());
+  auto yield = cast<YieldOp>(src.getTerminator());
+  for (Type t : yield.getValues().getTypes())
+    argTypes.push_back(emitc::PointerType::get(converter.convertType(t)));
+  auto layer = map->getParentOfType<LayerOp>();
+  SmallVector<std::string> params;
+  for (Value v : map.getInputs()) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    params.push_back(arg ? layer.getArgName(arg.getArgNumber()).str()
+                         : v.getDefiningOp()->getName().getStringRef().str());
+  }
+  emitc::VerbatimOp::create(
+      b, map.getLoc(),
+      b.getStringAttr("// " + name + "(" + llvm::join(params, ", ") + ") -> (r0)"));
+  auto func = emitc::FuncOp::create(b, map.getLoc(), name,
+                                    b.getFunctionType(argTypes, {}));
+  SmallVector<StringRef> specs(specifiers.begin(), specifiers.end());
+  func.setSpecifiersAttr(b.getStrArrayAttr(specs));
+  Block *entry = func.addEntryBlock();
+  IRMapping mapping;
+  for (auto [i, a] : llvm::enumerate(src.getArguments()))
+    mapping.map(a, entry->getArgument(i));
+  OpBuilder bodyBuilder = OpBuilder::atBlockEnd(entry);
+  for (Operation &op : src)
+    bodyBuilder.clone(op, mapping);
+  return func;
+}
+
+/// Lowers every ssm.fused / ssm.step region of `module` (and the setup maps of
+/// dense layers) to an emitc.func at the end of the module.
 LogicalResult lowerRegions(ModuleOp module, ArrayRef<std::string> specifiers) {
   MLIRContext *ctx = module.getContext();
   TypeConverter converter;
@@ -226,6 +266,16 @@ LogicalResult lowerRegions(ModuleOp module, ArrayRef<std::string> specifiers) {
         return op->emitError() << "cannot emit region function @" << name
                                << ": the module already has a symbol of that name";
       funcs.push_back(outlineRegion(b, k, kind, layerName, specifiers, converter));
+    }
+    if (!k.denseDecay)
+      continue;
+    unsigned index = 0;
+    for (MapOp map : op->getBlock()->getOps<MapOp>()) {
+      std::string name = getSetupFunctionName(layerName, index++);
+      if (SymbolTable::lookupSymbolIn(module, name))
+        return op->emitError() << "cannot emit setup function @" << name
+                               << ": the module already has a symbol of that name";
+      funcs.push_back(outlineSetupMap(b, map, name, specifiers, converter));
     }
   }
   if (funcs.empty())
@@ -303,6 +353,10 @@ struct SsmLowerToEmitCPass
 
 std::string mlir::ssm::getRegionFunctionName(StringRef layer, StringRef regionName) {
   return (layer + "_" + regionName).str();
+}
+
+std::string mlir::ssm::getSetupFunctionName(StringRef layer, unsigned index) {
+  return (layer + "_setup" + Twine(index)).str();
 }
 
 LogicalResult mlir::ssm::emitRegionFunctions(ModuleOp module, llvm::raw_ostream &os) {

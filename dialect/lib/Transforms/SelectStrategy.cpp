@@ -20,9 +20,10 @@ struct SsmSelectStrategyPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (!force.empty() && force != "lane" && force != "chunked" && force != "ssd") {
+    if (!force.empty() && force != "lane" && force != "chunked" && force != "ssd" &&
+        force != "dense") {
       module.emitError() << "--ssm-select-strategy: unknown strategy \"" << force
-                         << "\", expected lane, chunked or ssd";
+                         << "\", expected lane, chunked, ssd or dense";
       return signalPassFailure();
     }
     if (batch <= 0 || lanes <= 0) {
@@ -43,7 +44,18 @@ struct SsmSelectStrategyPass
     auto layer = op->getParentOfType<LayerOp>();
     std::optional<FactsAttr> facts = op.getFacts();
     StringRef strategy;
-    if (!force.empty()) {
+    if (op.getDenseDecay()) {
+      // The dense form has one kernel shape: a block per (batch, row) holding
+      // the matrix (forcing a diagonal strategy onto it is an error).
+      if (!force.empty() && force != "dense")
+        return op.emitError() << "strategy \"" << force << "\" was forced but state '"
+                              << op.getState()
+                              << "' has a dense decay; only \"dense\" applies";
+      strategy = "dense";
+    } else if (force == "dense") {
+      return op.emitError() << "strategy \"dense\" was forced but state '"
+                            << op.getState() << "' has a diagonal decay";
+    } else if (!force.empty()) {
       if (force == "ssd" && !(facts && facts->getScalarDecay()))
         return op.emitError() << "strategy \"ssd\" was forced but state '"
                               << op.getState()

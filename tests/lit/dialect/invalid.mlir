@@ -626,7 +626,7 @@ ssm.layer @l(%x: tensor<?x4xf32, #ssm.dims<["L", "D"]>> {ssm.role = "in", ssm.na
 // -----
 
 ssm.layer @l(%x: tensor<?x4xf32, #ssm.dims<["L", "D"]>> {ssm.role = "in", ssm.name = "x"}) attributes {dims = #ssm.sizes<D = 4, N = 2>} {
-  // expected-error @+1 {{'ssm.fused' op unknown strategy "warp", expected lane, chunked or ssd}}
+  // expected-error @+1 {{'ssm.fused' op unknown strategy "warp", expected lane, chunked, ssd or dense}}
   %y = ssm.fused "h" rows ["D"] inner "N" ins(%x : tensor<?x4xf32, #ssm.dims<["L", "D"]>>) outs(tensor<?x4xf32, #ssm.dims<["L", "D"]>>) attributes {strategy = "warp"}
   row {
   ^bb0(%v: f32):
@@ -1072,6 +1072,127 @@ ssm.layer @l(%B: tensor<2x4xf32, #ssm.dims<["G", "H"]>> {ssm.role = "param", ssm
   } out {
   ^bb0(%b: f32):
     ssm.yield
+  }
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l() attributes {dims = #ssm.sizes<N = 2, D = 3>} {
+  // expected-error @+1 {{'ssm.eye' op result has dims [D, N]; expected one dim twice, [N, N]}}
+  %i = ssm.eye : tensor<3x2xf32, #ssm.dims<["D", "N"]>>
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%A: tensor<2x3xf32, #ssm.dims<["N", "D"]>> {ssm.role = "param", ssm.name = "A"}) attributes {dims = #ssm.sizes<N = 2, D = 3>} {
+  // expected-error @+1 {{'ssm.inv' op operand has dims [N, D]; its last two dims must name the same dim}}
+  %m = ssm.inv %A : tensor<2x3xf32, #ssm.dims<["N", "D"]>>
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%A: tensor<?x2x2xf32, #ssm.dims<["L", "N", "N"]>> {ssm.role = "in", ssm.name = "A"}) attributes {dims = #ssm.sizes<N = 2>} {
+  // expected-error @+1 {{'ssm.inv' op operand has the sequence dim L; matrix ops are time-invariant setup}}
+  %m = ssm.inv %A : tensor<?x2x2xf32, #ssm.dims<["L", "N", "N"]>>
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%A: tensor<2x2xf32, #ssm.dims<["N", "N"]>> {ssm.role = "param", ssm.name = "A"},
+             %v: tensor<3xf32, #ssm.dims<["D"]>> {ssm.role = "param", ssm.name = "v"}) attributes {dims = #ssm.sizes<N = 2, D = 3>} {
+  // expected-error @+1 {{'ssm.matmul' op rhs has dims [D]; expected [.., N, N] or [.., N]}}
+  %m = ssm.matmul %A, %v : tensor<2x2xf32, #ssm.dims<["N", "N"]>>, tensor<3xf32, #ssm.dims<["D"]>> -> tensor<2xf32, #ssm.dims<["N"]>>
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%A: tensor<2x2xf32, #ssm.dims<["N", "N"]>> {ssm.role = "param", ssm.name = "A"},
+             %v: tensor<3x2xf32, #ssm.dims<["D", "N"]>> {ssm.role = "param", ssm.name = "v"}) attributes {dims = #ssm.sizes<N = 2, D = 3>} {
+  // expected-error @+1 {{'ssm.matmul' op result leading dims [] must be the union of the operands' [D]}}
+  %m = ssm.matmul %A, %v : tensor<2x2xf32, #ssm.dims<["N", "N"]>>, tensor<3x2xf32, #ssm.dims<["D", "N"]>> -> tensor<2xf32, #ssm.dims<["N"]>>
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%A: tensor<2x2xf32, #ssm.dims<["N", "N"]>> {ssm.role = "param", ssm.name = "A"},
+             %v: tensor<2xf32, #ssm.dims<["N"]>> {ssm.role = "param", ssm.name = "v"}) attributes {dims = #ssm.sizes<N = 2>} {
+  // expected-error @+1 {{'ssm.map' op operand #1 has dims [N]; against [N, N] the repeated dim N cannot be broadcast by name}}
+  %m = ssm.map %A, %v : (tensor<2x2xf32, #ssm.dims<["N", "N"]>>, tensor<2xf32, #ssm.dims<["N"]>>) -> tensor<2x2xf32, #ssm.dims<["N", "N"]>> {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.addf %a, %b : f32
+    ssm.yield %s : f32
+  }
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%u: tensor<?xf32, #ssm.dims<["L"]>> {ssm.role = "in", ssm.name = "u"},
+             %A: tensor<2x2xf32, #ssm.dims<["N", "N"]>> {ssm.role = "param", ssm.name = "A"}) attributes {dims = #ssm.sizes<N = 2>} {
+  // expected-error @+1 {{'ssm.fused' op dense_decay = 2 but there are 2 inputs}}
+  %y = ssm.fused "h" rows [] inner "N" ins(%u, %A : tensor<?xf32, #ssm.dims<["L"]>>, tensor<2x2xf32, #ssm.dims<["N", "N"]>>) outs(tensor<?xf32, #ssm.dims<["L"]>>) attributes {dense_decay = 2 : i64}
+  row {
+  ^bb0(%a: f32, %b: f32):
+    ssm.yield
+  } elem {
+  ^bb0(%a: f32, %b: f32):
+    ssm.yield %a : f32
+  } contrib {
+  ^bb0(%a: f32, %b: f32, %h: f32):
+    ssm.yield %h : f32
+  } out {
+  ^bb0(%a: f32, %b: f32, %s: f32):
+    ssm.yield %s : f32
+  }
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%u: tensor<?xf32, #ssm.dims<["L"]>> {ssm.role = "in", ssm.name = "u"},
+             %A: tensor<2x2xf32, #ssm.dims<["N", "N"]>> {ssm.role = "param", ssm.name = "A"}) attributes {dims = #ssm.sizes<N = 2>} {
+  %y = ssm.fused "h" rows [] inner "N" ins(%u, %A : tensor<?xf32, #ssm.dims<["L"]>>, tensor<2x2xf32, #ssm.dims<["N", "N"]>>) outs(tensor<?xf32, #ssm.dims<["L"]>>) attributes {dense_decay = 1 : i64}
+  row {
+  ^bb0(%a: f32, %b: f32):
+    ssm.yield
+  } elem {
+  ^bb0(%a: f32, %b: f32):
+    // expected-error @+1 {{'ssm.yield' op yields 2 values but region 'elem' of the dense form must yield the input}}
+    ssm.yield %a, %a : f32, f32
+  } contrib {
+  ^bb0(%a: f32, %b: f32, %h: f32):
+    ssm.yield %h : f32
+  } out {
+  ^bb0(%a: f32, %b: f32, %s: f32):
+    ssm.yield %s : f32
+  }
+  ssm.return
+}
+
+// -----
+
+ssm.layer @l(%u: tensor<?xf32, #ssm.dims<["L"]>> {ssm.role = "in", ssm.name = "u"},
+             %A: tensor<2x2xf32, #ssm.dims<["N", "N"]>> {ssm.role = "param", ssm.name = "A"}) attributes {dims = #ssm.sizes<N = 2>} {
+  // expected-error @+1 {{'ssm.fused' op region 'elem' uses input #1 with dims [N, N]}}
+  %y = ssm.fused "h" rows [] inner "N" ins(%u, %A : tensor<?xf32, #ssm.dims<["L"]>>, tensor<2x2xf32, #ssm.dims<["N", "N"]>>) outs(tensor<?xf32, #ssm.dims<["L"]>>) attributes {dense_decay = 1 : i64}
+  row {
+  ^bb0(%a: f32, %b: f32):
+    ssm.yield
+  } elem {
+  ^bb0(%a: f32, %b: f32):
+    ssm.yield %b : f32
+  } contrib {
+  ^bb0(%a: f32, %b: f32, %h: f32):
+    ssm.yield %h : f32
+  } out {
+  ^bb0(%a: f32, %b: f32, %s: f32):
+    ssm.yield %s : f32
   }
   ssm.return
 }

@@ -104,6 +104,30 @@ ssm.layer @dense(
   ssm.return %hT : tensor<3xf32, #ssm.dims<["N"]>>
 }
 
+// The matrix ops of a dense layer's setup.
+// CHECK-LABEL: ssm.layer @matrix_setup
+// CHECK: %[[I:.*]] = ssm.eye : tensor<3x3xf32, #ssm.dims<["N", "N"]>>
+// CHECK: %[[M:.*]] = ssm.inv %{{.*}} : tensor<2x3x3xf32, #ssm.dims<["D", "N", "N"]>>
+// CHECK: ssm.matmul %[[M]], %{{.*}} : tensor<2x3x3xf32, #ssm.dims<["D", "N", "N"]>>, tensor<3xf32, #ssm.dims<["N"]>> -> tensor<2x3xf32, #ssm.dims<["D", "N"]>>
+// CHECK: ssm.matmul %[[M]], %[[M]] : tensor<2x3x3xf32, #ssm.dims<["D", "N", "N"]>>, tensor<2x3x3xf32, #ssm.dims<["D", "N", "N"]>> -> tensor<2x3x3xf32, #ssm.dims<["D", "N", "N"]>>
+ssm.layer @matrix_setup(
+    %A: tensor<3x3xf32, #ssm.dims<["N", "N"]>> {ssm.role = "param", ssm.name = "A"},
+    %dt: tensor<2xf32, #ssm.dims<["D"]>> {ssm.role = "param", ssm.name = "dt"},
+    %B: tensor<3xf32, #ssm.dims<["N"]>> {ssm.role = "param", ssm.name = "B"})
+    attributes {dims = #ssm.sizes<D = 2, N = 3>} {
+  %I = ssm.eye : tensor<3x3xf32, #ssm.dims<["N", "N"]>>
+  %X = ssm.map %I, %dt, %A : (tensor<3x3xf32, #ssm.dims<["N", "N"]>>, tensor<2xf32, #ssm.dims<["D"]>>, tensor<3x3xf32, #ssm.dims<["N", "N"]>>) -> tensor<2x3x3xf32, #ssm.dims<["D", "N", "N"]>> {
+  ^bb0(%i: f32, %d: f32, %a: f32):
+    %m = arith.mulf %d, %a : f32
+    %s = arith.subf %i, %m : f32
+    ssm.yield %s : f32
+  }
+  %M = ssm.inv %X : tensor<2x3x3xf32, #ssm.dims<["D", "N", "N"]>>
+  %Bb = ssm.matmul %M, %B : tensor<2x3x3xf32, #ssm.dims<["D", "N", "N"]>>, tensor<3xf32, #ssm.dims<["N"]>> -> tensor<2x3xf32, #ssm.dims<["D", "N"]>>
+  %M2 = ssm.matmul %M, %M : tensor<2x3x3xf32, #ssm.dims<["D", "N", "N"]>>, tensor<2x3x3xf32, #ssm.dims<["D", "N", "N"]>> -> tensor<2x3x3xf32, #ssm.dims<["D", "N", "N"]>>
+  ssm.return
+}
+
 // CHECK-LABEL: ssm.layer @fused
 // CHECK: %[[Y:.*]], %[[F:.*]] = ssm.fused "h" rows ["D"] inner "N" ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<?x4xf32, #ssm.dims<["L", "D"]>>, tensor<?x2xf32, #ssm.dims<["L", "N"]>>, tensor<4x2xf32, #ssm.dims<["D", "N"]>>) init(%{{.*}} : tensor<4x2xf32, #ssm.dims<["D", "N"]>>) outs(tensor<?x4xf32, #ssm.dims<["L", "D"]>>) final(tensor<4x2xf32, #ssm.dims<["D", "N"]>>) attributes {facts = #ssm.facts<lti>, strategy = "lane"} row {
 // CHECK-NEXT: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32):

@@ -18,16 +18,18 @@ ssm.layer @two_states(
 
 // -----
 
-// S4 with a dense HiPPO matrix: left for the dense / convolution path.
-// CHECK-LABEL: ssm.layer @dense
-// CHECK: ssm.scan "h" dense
-ssm.layer @dense(
+// A matrix op feeding a diagonal decay: matrix ops are setup for a dense decay only.
+// CHECK-LABEL: ssm.layer @matrix_for_diagonal
+// CHECK: ssm.scan "h" decay
+ssm.layer @matrix_for_diagonal(
     %b: tensor<?x3xf32, #ssm.dims<["L", "N"]>> {ssm.role = "in", ssm.name = "b"},
-    %A: tensor<3x3xf32, #ssm.dims<["N", "N"]>> {ssm.role = "param", ssm.name = "A"})
+    %A: tensor<3x3xf32, #ssm.dims<["N", "N"]>> {ssm.role = "param", ssm.name = "A"},
+    %v: tensor<3xf32, #ssm.dims<["N"]>> {ssm.role = "param", ssm.name = "v"})
     -> (tensor<3xf32, #ssm.dims<["N"]>> {ssm.role = "state_final", ssm.name = "h"})
     attributes {dims = #ssm.sizes<N = 3>} {
-  // expected-remark @+1 {{not fused: state 'h' has a dense decay (A @ h); the fused kernels are diagonal (the dense and convolution paths are not implemented yet)}}
-  %hs, %hT = ssm.scan "h" dense decay(%A : tensor<3x3xf32, #ssm.dims<["N", "N"]>>) input(%b : tensor<?x3xf32, #ssm.dims<["L", "N"]>>) -> tensor<?x3xf32, #ssm.dims<["L", "N"]>>, tensor<3xf32, #ssm.dims<["N"]>>
+  // expected-remark @+1 {{not fused: ssm.matmul computes a matrix, but state 'h' has a diagonal decay; matrix ops are supported for a dense decay (A @ h) only}}
+  %a = ssm.matmul %A, %v : tensor<3x3xf32, #ssm.dims<["N", "N"]>>, tensor<3xf32, #ssm.dims<["N"]>> -> tensor<3xf32, #ssm.dims<["N"]>>
+  %hs, %hT = ssm.scan "h" decay(%a : tensor<3xf32, #ssm.dims<["N"]>>) input(%b : tensor<?x3xf32, #ssm.dims<["L", "N"]>>) -> tensor<?x3xf32, #ssm.dims<["L", "N"]>>, tensor<3xf32, #ssm.dims<["N"]>>
   ssm.return %hT : tensor<3xf32, #ssm.dims<["N"]>>
 }
 

@@ -16,7 +16,7 @@
 // FORCE-LABEL: ssm.layer @s6
 // FORCE: strategy = "lane"
 // SSD: error: strategy "ssd" was forced but state 'h' does not have a scalar decay per head
-// UNKNOWN: error: --ssm-select-strategy: unknown strategy "warp", expected lane, chunked or ssd
+// UNKNOWN: error: --ssm-select-strategy: unknown strategy "warp", expected lane, chunked, ssd or dense
 ssm.layer @s6(%x: tensor<?x1536xf32, #ssm.dims<["L", "D"]>> {ssm.role = "in", ssm.name = "x"})
     -> (tensor<?x1536xf32, #ssm.dims<["L", "D"]>> {ssm.role = "out", ssm.name = "y"})
     attributes {dims = #ssm.sizes<D = 1536, N = 16>, facts = #ssm.facts<selective>} {
