@@ -299,9 +299,10 @@ LogicalResult lowerRegions(ModuleOp module, ArrayRef<std::string> specifiers) {
   patterns.add<CallOpaqueLowering<math::ErfOp>>(converter, ctx, "erff");
   patterns.add<CallOpaqueLowering<math::FmaOp>>(converter, ctx, "fmaf");
   patterns.add<CallOpaqueLowering<arith::RemFOp>>(converter, ctx, "fmodf");
-  patterns.add<CallOpaqueLowering<arith::MaximumFOp>>(converter, ctx, "fmaxf");
+  // maximumf/minimumf pass a NaN on (IEEE 754-2019 maximum); fmaxf/fminf would drop it.
+  patterns.add<CallOpaqueLowering<arith::MaximumFOp>>(converter, ctx, "ssm::fmax_nan");
   patterns.add<CallOpaqueLowering<arith::MaxNumFOp>>(converter, ctx, "fmaxf");
-  patterns.add<CallOpaqueLowering<arith::MinimumFOp>>(converter, ctx, "fminf");
+  patterns.add<CallOpaqueLowering<arith::MinimumFOp>>(converter, ctx, "ssm::fmin_nan");
   patterns.add<CallOpaqueLowering<arith::MinNumFOp>>(converter, ctx, "fminf");
   // The ssm scalar ops and complex arithmetic: the device headers' ssm:: names.
   patterns.add<CallOpaqueLowering<SoftplusOp>>(converter, ctx, "ssm::softplus");

@@ -7,6 +7,10 @@
 
 namespace ssm {
 
+// arith.maximumf / minimumf: a NaN in either operand gives NaN (fmaxf / fminf drop it).
+SSM_DEV float fmax_nan(float a, float b) { return (a != a || b != b) ? a + b : fmaxf(a, b); }
+SSM_DEV float fmin_nan(float a, float b) { return (a != a || b != b) ? a + b : fminf(a, b); }
+
 SSM_DEV cfloat cadd(cfloat a, cfloat b) { return a + b; }
 SSM_DEV cfloat csub(cfloat a, cfloat b) { return a - b; }
 SSM_DEV cfloat cmul(cfloat a, cfloat b) { return a * b; }
