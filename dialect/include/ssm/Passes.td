@@ -40,10 +40,13 @@ def SsmFuse : Pass<"ssm-fuse", "::mlir::ModuleOp"> {
     `contrib`, and what the outs compute from the sums to `out`. The state
     sequence is never materialized.
 
+    A dense scan (`A @ h`) gives the dense form (`dense_decay`): its
+    time-invariant setup (`ssm.eye`, `ssm.inv`, `ssm.matmul` and maps of
+    params) stays before the fused op, which takes the results as inputs.
+
     A layer that does not fit is left as it is with a remark
-    `not fused: <why>`: more than one state; a dense scan (`A @ h`: the dense
-    and convolution paths are not part of the diagonal kernel family yet); a
-    reduction over a dim other than the state's inner dim; an out that keeps
+    `not fused: <why>`: more than one state; a matrix op with a diagonal
+    decay or on a value that depends on the state; a reduction over a dim other than the state's inner dim; an out that keeps
     the inner dim or lacks a row dim; a value with a dim the state does not
     have; the final state used other than as a result; a computed initial
     state.
