@@ -83,7 +83,9 @@ private:
     if (!deps.count(&body))
       deps[&body] = computeBlockArgDeps(body);
     Factor f;
-    for (unsigned i : deps[&body].lookup(s).set_bits()) {
+    // A named copy: set_bits() of the temporary lookup() returns would dangle.
+    llvm::BitVector used = deps[&body].lookup(s);
+    for (unsigned i : used.set_bits()) {
       Value input = inputs[i];
       if (!f.in)
         f.in = dependsOnIn(input);

@@ -396,7 +396,8 @@ private:
       deps = computeBlockArgDeps(body);
     Value yielded = cast<YieldOp>(body.getTerminator())
                         .getValues()[cast<OpResult>(root).getResultNumber()];
-    for (unsigned i : deps.lookup(yielded).set_bits())
+    llvm::BitVector used = deps.lookup(yielded); // set_bits() of a temporary would dangle
+    for (unsigned i : used.set_bits())
       collectRowValues(def->getOperand(i), visited);
   }
 
