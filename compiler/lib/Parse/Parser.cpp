@@ -5,7 +5,9 @@
 #include "SsmParser.h"
 #include "antlr4-runtime.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace ssmc {
@@ -17,6 +19,17 @@ using grammar::SsmParser;
 /// Deeper nesting than this is refused before parsing, so that neither ANTLR's recursive
 /// descent nor the recursive passes after it can run out of stack.
 constexpr int kMaxNesting = 200;
+/// ANTLR keeps every token and parse-tree node (a few hundred bytes per token): a bound on the
+/// tokens of one file bounds the memory and time of parsing it (about 50,000 lines of code).
+constexpr size_t kMaxTokens = 1000000;
+
+/// CommonTokenStream with its batch fetch exposed, so that lexing stops at kMaxTokens.
+class BoundedTokenStream : public antlr4::CommonTokenStream {
+public:
+  using antlr4::CommonTokenStream::CommonTokenStream;
+  /// Lexes up to `n` more tokens; returns how many were added (fewer at the end of the file).
+  size_t fetchMore(size_t n) { return fetch(n); }
+};
 
 class ErrorListener : public antlr4::BaseErrorListener {
 public:
@@ -49,7 +62,7 @@ private:
 
 class Builder {
 public:
-  Builder(int32_t file, DiagEngine &diags) : file_(file), diags_(diags) {}
+  Builder(int32_t file, const std::string &text, DiagEngine &diags) : file_(file), text_(text), diags_(diags) {}
 
   Loc loc(antlr4::ParserRuleContext *ctx) const {
     Loc l;
@@ -92,7 +105,10 @@ public:
       if (auto *im = d->importDecl()) {
         if (!im->STRING())
           continue;
-        std::string s = im->STRING()->getText();
+        // From the file itself: ANTLR saw non-ASCII bytes replaced (parseFile).
+        Loc sl = loc(im->STRING()->getSymbol());
+        std::string s = sl.end > sl.begin && sl.end <= text_.size() ? text_.substr(sl.begin, sl.end - sl.begin)
+                                                                    : im->STRING()->getText();
         ast::ImportDecl decl;
         decl.path = s.size() >= 2 ? s.substr(1, s.size() - 2) : s;
         decl.loc = loc(im);
@@ -317,6 +333,7 @@ private:
   }
 
   int32_t file_;
+  const std::string &text_;
   DiagEngine &diags_;
   int depth_ = 0;
   bool depthReported_ = false;
@@ -328,42 +345,95 @@ std::unique_ptr<ast::File> parseFile(int32_t fileId, const SourceManager &sm, Di
   const std::string &text = sm.text(fileId);
   unsigned before = diags.errorCount();
   try {
-    antlr4::ANTLRInputStream input(text);
+    // ANTLR decodes UTF-8 (and throws on invalid bytes) and counts offsets and columns in code
+    // points. The language is ASCII outside comments and strings, so it gets a copy with every
+    // byte >= 0x80 replaced by DEL (an error character in code, plain text in a comment): its
+    // offsets and columns are then bytes of the file, and any byte sequence lexes.
+    std::string ascii;
+    const std::string *src = &text;
+    if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+      ascii = text;
+      for (char &c : ascii)
+        if (static_cast<unsigned char>(c) >= 0x80)
+          c = '\x7f';
+      src = &ascii;
+    }
+    antlr4::ANTLRInputStream input(*src);
     SsmLexer lexer(&input);
     ErrorListener listener(fileId, diags);
     lexer.removeErrorListeners();
-    antlr4::CommonTokenStream tokens(&lexer);
-    tokens.fill();
-
-    // Refuse pathological nesting before the recursive-descent parser sees it, and report
-    // characters the language has no use for with their location.
-    int depth = 0;
-    for (antlr4::Token *t : tokens.getTokens()) {
-      std::string s = t->getType() == antlr4::Token::EOF ? "" : t->getText();
+    BoundedTokenStream tokens(&lexer);
+    while (tokens.size() <= kMaxTokens && tokens.fetchMore(4096) == 4096) {
+    }
+    auto locOf = [&](antlr4::Token *t) {
       Loc l;
       l.file = fileId;
       l.line = static_cast<int32_t>(t->getLine());
       l.col = static_cast<int32_t>(t->getCharPositionInLine()) + 1;
       l.begin = static_cast<uint32_t>(t->getStartIndex());
       l.end = static_cast<uint32_t>(t->getStopIndex() + 1);
+      return l;
+    };
+    if (tokens.size() > kMaxTokens) {
+      diags.error(locOf(tokens.get(kMaxTokens)),
+                  "the file has more than " + std::to_string(kMaxTokens) + " tokens; split it into imports");
+      return std::make_unique<ast::File>();
+    }
+
+    // Refuse pathological nesting before the recursive-descent parser sees it, and report
+    // characters the language has no use for with their location. Besides brackets, a prefix
+    // `-` or an `if` opens a level of ANTLR's recursion that lasts to the end of its operand;
+    // they are counted per bracket level until a `,` or the next statement (an over-estimate
+    // only for scripts with hundreds of them in one statement).
+    std::vector<int> prefixes(1, 0); // per open bracket: prefix operators since its last `,`
+    int depth = 0;                   // open brackets plus every count in `prefixes`
+    bool afterOperand = false;       // the previous token ends an operand (`-` is binary)
+    for (antlr4::Token *t : tokens.getTokens()) {
+      std::string s = t->getType() == antlr4::Token::EOF ? "" : t->getText();
+      Loc l = locOf(t);
+      bool operandEnd = t->getType() == SsmLexer::ID || t->getType() == SsmLexer::NUMBER || s == ")" || s == "]";
+      bool prefix = s == "if" || (s == "-" && !afterOperand);
+      afterOperand = operandEnd;
+      if (s == "," || s == ";" || s == "let" || s == "in" || s == "param" || s == "state" || s == "out" ||
+          s == "return" || s == "fn" || s == "init" || s == "layer" || s == "import" || s == "#") {
+        depth -= prefixes.back();
+        prefixes.back() = 0;
+      }
+      if (prefix) {
+        ++prefixes.back();
+        if (++depth > kMaxNesting) {
+          diags.error(l, "nesting deeper than " + std::to_string(kMaxNesting) + " levels");
+          break;
+        }
+      }
       if (t->getType() == SsmLexer::ERRCHAR) {
-        unsigned char ch = s.empty() ? 0 : static_cast<unsigned char>(s[0]);
+        size_t at = t->getStartIndex();
+        unsigned char ch = at < text.size() ? static_cast<unsigned char>(text[at]) : 0;
+        bool continuation = (ch & 0xC0) == 0x80 && at > 0 && static_cast<unsigned char>(text[at - 1]) >= 0x80;
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02x", ch);
+        if (continuation)
+          continue; // one error per multi-byte character, at its first byte
         if (ch == '"')
           diags.error(l, "unterminated string literal");
         else if (ch >= 0x80)
           diags.error(l, "non-ASCII character in source; identifiers are ASCII letters, digits and _");
+        else if (ch < 0x20 || ch == 0x7f)
+          diags.error(l, std::string("unexpected control character ") + hex);
         else
           diags.error(l, "unexpected character '" + s + "'");
         if (diags.errorCount() - before > 20)
           break;
       }
       if (s == "(" || s == "[" || s == "{") {
+        prefixes.push_back(0);
         if (++depth > kMaxNesting) {
           diags.error(l, "nesting deeper than " + std::to_string(kMaxNesting) + " levels");
           break;
         }
-      } else if (s == ")" || s == "]" || s == "}") {
-        --depth;
+      } else if ((s == ")" || s == "]" || s == "}") && prefixes.size() > 1) {
+        depth -= prefixes.back() + 1;
+        prefixes.pop_back();
       }
     }
     if (diags.errorCount() != before)
@@ -373,7 +443,7 @@ std::unique_ptr<ast::File> parseFile(int32_t fileId, const SourceManager &sm, Di
     parser.removeErrorListeners();
     parser.addErrorListener(&listener);
     SsmParser::FileContext *tree = parser.file();
-    Builder builder(fileId, diags);
+    Builder builder(fileId, text, diags);
     auto result = builder.file(tree);
     result->fileId = fileId;
     return result;
