@@ -5,6 +5,7 @@
 
 #include "ssmc/AST.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -69,6 +70,7 @@ struct Node {
   Dims dims;
   bool complex = false;
   bool boolean = false;
+  int depth = 1;                  // operations on the longest path to a leaf (sema bounds it)
   bool step = false;              // varies per time step (depends on an in or a state)
   std::set<std::string> ins;      // ins it depends on
   std::set<std::string> states;   // states it depends on (current or previous)
@@ -145,6 +147,10 @@ struct Options {
   std::vector<std::string> includeDirs;
   DType defaultDType = DType::F32;            // storage dtype of ins and outs without one
   std::map<std::string, int64_t> dimOverrides; // --dim N=16
+  /// Where imported files come from. Unset: the disk. Set (a sandbox such as the fuzzer): it is
+  /// asked for each candidate path, lexically normalized, and returns that file's text or
+  /// nullopt where there is none; the disk is then never touched.
+  std::function<std::optional<std::string>(const std::string &path)> readImport;
 };
 
 /// Reads `path` (or, when `text` is given, that text under the name `path`), resolves its

@@ -62,6 +62,14 @@ namespace {
 constexpr size_t kMaxFileBytes = 64u << 20;
 constexpr int kMaxDepth = 900;
 constexpr int kMaxInlineDepth = 64;
+/// Bounds on a layer once lets are substituted and functions inlined: a chain of lets can make
+/// a value arbitrarily deep (and every later stage walks values recursively), and functions that
+/// each call the previous one twice grow exponentially.
+constexpr int kMaxValueDepth = 1000;
+constexpr size_t kMaxNodes = 200000;
+/// Elements of one value (the product of its dims' sizes, batch and sequence aside): 2^40 f32 is
+/// 4 TiB, more than any GPU holds, and products of a few such counts still fit in int64.
+constexpr uint64_t kMaxElements = uint64_t(1) << 40;
 
 size_t editDistance(const std::string &a, const std::string &b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -169,6 +177,8 @@ public:
 private:
   // ---------------------------------------------------------------- files and imports
   std::string canonical(const std::string &p) {
+    if (opts_.readImport)
+      return fs::path(p).lexically_normal().string();
     std::error_code ec;
     fs::path c = fs::weakly_canonical(fs::path(p), ec);
     return ec ? p : c.string();
@@ -178,6 +188,12 @@ private:
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
       diags_.error(from, "cannot read '" + path + "': it is a directory");
+      return -1;
+    }
+    // A FIFO would block the open until a writer comes, a device (/dev/zero) never ends.
+    fs::file_status st = fs::status(path, ec);
+    if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
+      diags_.error(from, "cannot read '" + path + "': it is not a regular file");
       return -1;
     }
     std::ifstream in(path, std::ios::binary);
@@ -195,6 +211,15 @@ private:
     in.seekg(0);
     text.resize(static_cast<size_t>(size));
     in.read(text.data(), size);
+    return addText(path, std::move(text), from);
+  }
+
+  /// Registers an imported file's text after the checks every source gets.
+  int32_t addText(const std::string &path, std::string text, const Loc &from) {
+    if (text.size() > kMaxFileBytes) {
+      diags_.error(from, "'" + path + "' is larger than " + std::to_string(kMaxFileBytes >> 20) + " MB");
+      return -1;
+    }
     if (text.find('\0') != std::string::npos) {
       diags_.error(from, "'" + path + "' is not a text file (it contains NUL bytes)");
       return -1;
@@ -215,12 +240,21 @@ private:
     for (const ast::ImportDecl &im : imports) {
       std::vector<std::string> tried;
       std::string found;
+      std::optional<std::string> foundText; // from opts_.readImport
       std::vector<fs::path> bases = {dir};
       for (const std::string &d : opts_.includeDirs)
         bases.push_back(d);
       for (const fs::path &b : bases) {
         fs::path cand = b / im.path;
         tried.push_back(cand.string());
+        if (opts_.readImport) {
+          foundText = opts_.readImport(cand.lexically_normal().string());
+          if (foundText) {
+            found = cand.lexically_normal().string();
+            break;
+          }
+          continue;
+        }
         std::error_code ec;
         if (fs::exists(cand, ec)) {
           found = cand.string();
@@ -248,7 +282,7 @@ private:
       }
       if (loaded_.count(c))
         continue;
-      int32_t id = readFile(found, im.loc);
+      int32_t id = foundText ? addText(found, std::move(*foundText), im.loc) : readFile(found, im.loc);
       if (id < 0)
         continue;
       loadUnit(id, c, stack);
@@ -280,7 +314,23 @@ private:
   }
 
   // ---------------------------------------------------------------- node construction
+  /// Elements of a value over `d` in the current layer, saturated just above kMaxElements
+  /// (a dim without a size counts 1; its absence is reported where a size is needed).
+  uint64_t elements(const Dims &d) const {
+    uint64_t n = 1;
+    for (int i : d) {
+      if (!layer_ || i < 0 || static_cast<size_t>(i) >= layer_->dims.size() || !layer_->dims[i].size)
+        continue;
+      uint64_t s = static_cast<uint64_t>(std::max<int64_t>(*layer_->dims[i].size, 1));
+      if (n > kMaxElements / s)
+        return kMaxElements + 1;
+      n *= s;
+    }
+    return n;
+  }
+
   NodeRef node(Op op, const Loc &loc) {
+    ++nodes_;
     auto n = std::make_shared<Node>();
     n->op = op;
     n->loc = loc;
@@ -291,6 +341,7 @@ private:
     for (auto &o : n.operands) {
       if (!o)
         continue;
+      n.depth = std::max(n.depth, o->depth + 1);
       n.step |= o->step;
       n.ins.insert(o->ins.begin(), o->ins.end());
       n.states.insert(o->states.begin(), o->states.end());
@@ -338,7 +389,7 @@ private:
       auto f = it->find(n);
       if (f != it->end())
         return &f->second;
-      if (it->count("\x01barrier"))
+      if (it->count("\x01" "barrier"))
         break; // a function body sees only its params and its own lets
     }
     auto f = scopes_.front().find(n);
@@ -396,6 +447,16 @@ private:
   }
 
   Value typeExpr(const ast::Expr &e) {
+    if (sizeReported_)
+      return fail();
+    if (nodes_ > kMaxNodes) {
+      // Report where the user can act: the outermost call being inlined, else this expression.
+      const Loc &at = inlining_.empty() ? e.loc : outerCall_;
+      diags_.error(at, show(at) + " expands to more than " + std::to_string(kMaxNodes) +
+                           " operations once lets are substituted and functions inlined");
+      sizeReported_ = true;
+      return fail();
+    }
     if (++depth_ > kMaxDepth) {
       --depth_;
       if (!depthReported_)
@@ -405,6 +466,27 @@ private:
     }
     Value v = typeExprImpl(e);
     --depth_;
+    for (const NodeRef &p : v.parts)
+      if (p && elements(p->dims) > kMaxElements) {
+        if (!elementsReported_)
+          diags_.error(e.loc, show(e.loc) + " over " + layer_->dimsString(p->dims) +
+                                  " has more than 2^40 elements");
+        elementsReported_ = true;
+        return fail();
+      }
+    for (const NodeRef &p : v.parts)
+      if (p && p->depth > kMaxValueDepth) {
+        // Inside an inlined function, report the call the user wrote, then where it got deep.
+        const Loc &at = inlining_.empty() ? e.loc : outerCall_;
+        if (!depthReported_) {
+          diags_.error(at, show(at) + " is more than " + std::to_string(kMaxValueDepth) +
+                               " operations deep once lets are substituted and functions inlined");
+          if (!inlining_.empty())
+            diags_.note(e.loc, "the limit is reached here, in '" + inlining_.back()->name.name + "'");
+        }
+        depthReported_ = true;
+        return fail();
+      }
     return v;
   }
 
@@ -826,9 +908,11 @@ private:
         return fail();
       site->args.push_back(n);
     }
+    if (inlining_.empty())
+      outerCall_ = e.loc;
     inlining_.push_back(&fn);
     Scope s;
-    s.emplace("\x01barrier", Binding{});
+    s.emplace("\x01" "barrier", Binding{});
     scopes_.push_back(std::move(s));
     for (size_t i = 0; i < fn.params.size(); ++i) {
       Binding b;
@@ -978,7 +1062,7 @@ private:
         return nullptr;
       }
       Scope s;
-      s.emplace("\x01barrier", Binding{});
+      s.emplace("\x01" "barrier", Binding{});
       scopes_.push_back(std::move(s));
       for (size_t i = 0; i < init.indices.size(); ++i) {
         Binding b;
@@ -1177,8 +1261,14 @@ private:
       }
       DimInfo info{d.name.name, d.size, d.name.loc};
       auto ov = opts_.dimOverrides.find(d.name.name);
-      if (ov != opts_.dimOverrides.end())
-        info.size = ov->second;
+      if (ov != opts_.dimOverrides.end()) {
+        // The driver checks --dim; a host calling compileScript may pass anything.
+        if (ov->second < 1 || ov->second > (int64_t(1) << 31))
+          diags_.error(d.name.loc, "size of dim " + d.name.name + " set to " + std::to_string(ov->second) +
+                                       " from outside the script; it must be between 1 and 2^31");
+        else
+          info.size = ov->second;
+      }
       L.dims.push_back(info);
       Binding b;
       b.kind = Binding::Dim;
@@ -1390,6 +1480,14 @@ private:
       diags_.error(L.loc, "layer " + L.name + " has " + std::to_string(L.tensors.size()) +
                               " tensors; at most 16 are supported");
 
+    // Sizes that later stages multiply together (64-bit) must not overflow.
+    for (const Tensor &t : L.tensors)
+      if (elements(t.dims) > kMaxElements)
+        diags_.error(t.loc, t.name + " over " + L.dimsString(t.dims) + " has more than 2^40 elements");
+    for (const State &st : L.states)
+      if (elements(st.dims) > kMaxElements)
+        diags_.error(st.loc, "state " + st.name + " over " + L.dimsString(st.dims) + " has more than 2^40 elements");
+
     // Facts for later stages. LTI: the decay is time-invariant and the input term is a
     // time-invariant kernel times step values that do not carry the state's inner dim (so the
     // layer is a convolution of those values); selective otherwise.
@@ -1399,7 +1497,7 @@ private:
         continue;
       anyIn |= s.decay->step || !ltiInput(s.input, s.dims.empty() ? -1 : s.dims.back());
       Dims heads(s.dims.begin(), s.dims.size() >= 2 ? s.dims.end() - 2 : s.dims.begin());
-      bool sc = !s.dense && s.dims.size() >= 3;
+      bool sc = !s.dense; // as ssm-classify decides it (dialect/include/ssm/Passes.td)
       for (int d : s.decay->dims)
         sc = sc && std::find(heads.begin(), heads.end(), d) != heads.end();
       scalar = scalar && sc;
@@ -1437,6 +1535,10 @@ private:
   bool affineReported_ = false;
   int depth_ = 0;
   bool depthReported_ = false;
+  size_t nodes_ = 0;       // nodes made so far (kMaxNodes)
+  bool sizeReported_ = false;
+  bool elementsReported_ = false;
+  Loc outerCall_;          // the expression typed outside any inlined function
 };
 
 } // namespace
