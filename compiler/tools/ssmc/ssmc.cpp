@@ -27,6 +27,13 @@
 #include <algorithm>
 #include <sstream>
 
+#ifdef SSMC_SANITIZED
+// LLVM's BumpPtrAllocator poisons its slabs when the code that inlines it is built with ASan;
+// Debian's MLIR libraries are not, so memory they take from an allocator ours created stays
+// poisoned and reads as a false use-after-poison. User poisoning off; the rest of ASan stays.
+extern "C" const char *__asan_default_options() { return "allow_user_poisoning=0"; }
+#endif
+
 namespace {
 
 const char *kUsage = R"(usage: ssmc FILE.ssm [options]
@@ -69,6 +76,17 @@ options:
   -h, --help          print this help
   --version           print the version
 )";
+
+/// `v` is all digits and its value is between 1 and `max`.
+bool positiveUpTo(const std::string &v, long long max, long long &out) {
+  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  long long n = std::strtoll(v.c_str(), nullptr, 10);
+  if (n < 1 || n > max)
+    return false;
+  out = n;
+  return true;
+}
 
 struct Args {
   std::string command; // "" or "build"
@@ -164,14 +182,17 @@ int parseArgs(int argc, char **argv, Args &a) {
         a.archs.push_back(item);
       }
     } else if (s.rfind("--batch", 0) == 0 || s.rfind("--seqlen", 0) == 0) {
+      // Bounded so that batch * seqlen * elements cannot overflow where it is multiplied.
       std::string flag = s.rfind("--batch", 0) == 0 ? "--batch" : "--seqlen";
-      if (!value(i, flag, v) || std::strtoll(v.c_str(), nullptr, 10) <= 0)
-        return usageError(flag + " needs a positive number");
-      (flag == "--batch" ? a.batch : a.seqlen) = std::strtoll(v.c_str(), nullptr, 10);
+      long long n = 0;
+      if (!value(i, flag, v) || !positiveUpTo(v, 1ll << 31, n))
+        return usageError(flag + " needs a number between 1 and 2^31");
+      (flag == "--batch" ? a.batch : a.seqlen) = n;
     } else if (s.rfind("--assume-batch", 0) == 0) {
-      if (!value(i, "--assume-batch", v) || std::strtoll(v.c_str(), nullptr, 10) <= 0)
-        return usageError("--assume-batch needs a positive number");
-      a.assumeBatch = std::strtoll(v.c_str(), nullptr, 10);
+      long long n = 0;
+      if (!value(i, "--assume-batch", v) || !positiveUpTo(v, 1ll << 20, n))
+        return usageError("--assume-batch needs a number between 1 and 2^20");
+      a.assumeBatch = n;
     } else if (s.rfind("--max-errors", 0) == 0) {
       if (!value(i, "--max-errors", v))
         return usageError("--max-errors needs a number");
