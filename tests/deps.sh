@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Installs what ssmc needs to build on Debian 12 (skipped when everything is already there).
-# Sourced or run by examples/quickstart.sh and tests/run.sh.
+# Sourced or run by examples/quickstart.sh and tests/run.sh (through tests/configure.sh).
 set -euo pipefail
 
 PKGS=(llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools zlib1g-dev libzstd-dev libedit-dev
       libxml2-dev antlr4 libantlr4-runtime-dev ninja-build libgtest-dev libgmock-dev
       libbenchmark-dev nlohmann-json3-dev cmake g++ ccache)
+# `tests/deps.sh hardening`: also what the sanitizer build and the fuzzer need (tests/run.sh
+# runs them): clang 22 with its runtimes (libFuzzer, ASan, UBSan, LSan), llvm-symbolizer for
+# readable reports, python3 for the generated lit inputs.
+if [ "${1:-}" = hardening ]; then
+  PKGS+=(clang-22 libclang-rt-22-dev llvm-22 python3)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

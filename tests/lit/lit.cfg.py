@@ -17,3 +17,14 @@ config.substitutions.append(("%stdlib", os.path.join(config.ssmc_src_root, "stdl
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "frontend", "Inputs")))
 if os.path.exists(os.path.join(config.ssmc_tools_dir, "ssm-opt")):
     config.available_features.add("ssm-opt")
+
+# The sanitizer build (SSMC_SANITIZE): a report must abort, because `not ssmc` accepts any
+# non-zero exit but not a signal; so a memory error, UB or leak fails a test that expects an
+# error too. allow_user_poisoning=0: LLVM's BumpPtrAllocator, inlined into our instrumented code,
+# poisons slabs that Debian's uninstrumented MLIR then allocates from (a false use-after-poison
+# in ssm-opt and ssmc). Options from the environment are appended (they win).
+if getattr(config, "ssmc_sanitize", False):
+    config.available_features.add("sanitizer")
+    for k, v in (("ASAN_OPTIONS", "abort_on_error=1:detect_leaks=1:allow_user_poisoning=0"),
+                 ("UBSAN_OPTIONS", "abort_on_error=1:halt_on_error=1:print_stacktrace=1")):
+        config.environment[k] = v + (":" + os.environ[k] if os.environ.get(k) else "")
