@@ -21,15 +21,9 @@ bool scaled(uint64_t units, bool batch, int64_t chunk, const CallShape &shape, u
   return true;
 }
 
-}  // namespace
-
-Status planLaunches(const ManifestLayer &layer, ssmrt_entry entry, const CallShape &shape,
-                    LaunchPlan *out_plan) {
-  const std::vector<ManifestLaunch> &launches =
-      entry == SSMRT_ENTRY_STEP ? layer.step : layer.forward;
-  const char *en = entryName(entry);
-  if (launches.empty())
-    return Status(SSMRT_UNSUPPORTED, "layer '" + layer.name + "' has no " + en + " entry in this module");
+// The grids and workspace of one launch list; the list is not empty.
+Status planList(const ManifestLayer &layer, const char *en, const std::vector<ManifestLaunch> &launches,
+                const CallShape &shape, LaunchPlan *out_plan) {
   const std::string shapeText =
       "batch " + std::to_string(shape.batch) + ", seqlen " + std::to_string(shape.seqlen);
   static const uint64_t kGridLimit[3] = {0x7fffffffull, 65535, 65535};
@@ -62,6 +56,35 @@ Status planLaunches(const ManifestLayer &layer, ssmrt_entry entry, const CallSha
   }
   *out_plan = std::move(plan);
   return Status::ok();
+}
+
+}  // namespace
+
+bool fitsIndex32(const CallShape &shape, uint64_t workspaceBytes) {
+  // A buffer of n 4-byte elements has offsets up to n - 1; the byte counts are rounded up.
+  auto fits = [](uint64_t bytes) { return bytes / 4 + (bytes % 4 != 0) <= kIndex32Limit; };
+  return shape.largestOffset < kIndex32Limit && fits(shape.largestStateBytes) && fits(workspaceBytes);
+}
+
+Status planLaunches(const ManifestLayer &layer, ssmrt_entry entry, const CallShape &shape,
+                    LaunchPlan *out_plan) {
+  const bool step = entry == SSMRT_ENTRY_STEP;
+  const std::vector<ManifestLaunch> &launches = step ? layer.step : layer.forward;
+  const std::vector<ManifestLaunch> &narrow = step ? layer.stepIndex32 : layer.forwardIndex32;
+  const char *en = entryName(entry);
+  if (launches.empty())
+    return Status(SSMRT_UNSUPPORTED, "layer '" + layer.name + "' has no " + en + " entry in this module");
+  if (!narrow.empty() && shape.largestOffset < kIndex32Limit) {
+    LaunchPlan plan;
+    // A failure here (a grid the 32-bit kernels cannot launch) falls back to the 64-bit
+    // list, which reports its own failure.
+    if (planList(layer, en, narrow, shape, &plan) && fitsIndex32(shape, plan.workspaceBytes)) {
+      plan.index32 = true;
+      *out_plan = std::move(plan);
+      return Status::ok();
+    }
+  }
+  return planList(layer, en, launches, shape, out_plan);
 }
 
 }  // namespace ssmrt

@@ -201,13 +201,17 @@ ManifestLayer parseLayer(const json &v, const std::string &where0) {
   if (v.contains("entries")) {
     const json &e = v["entries"];
     if (!e.is_object()) fail(where + ": entries", "expected an object, got " + e.dump());
-    for (const char *entry : {"forward", "step"}) {
+    const std::pair<const char *, std::vector<ManifestLaunch> *> lists[] = {
+        {"forward", &layer.forward},
+        {"step", &layer.step},
+        {"forward_index32", &layer.forwardIndex32},
+        {"step_index32", &layer.stepIndex32}};
+    for (const auto &[entry, dst] : lists) {
       if (!e.contains(entry)) continue;
       std::string w = where + ": entries." + entry;
       const json &launches = getArray(e[entry], w);
-      auto &dst = std::string(entry) == "forward" ? layer.forward : layer.step;
       for (size_t i = 0; i < launches.size(); ++i)
-        dst.push_back(parseLaunch(launches[i], w + "[" + std::to_string(i) + "]"));
+        dst->push_back(parseLaunch(launches[i], w + "[" + std::to_string(i) + "]"));
     }
   }
   return layer;
@@ -268,8 +272,9 @@ void checkLayer(const ManifestLayer &layer, const std::string &where0) {
     fail(where, std::to_string(layer.states.size()) + " states exceed the ABI's " +
                     std::to_string(SSM_MAX_STATES));
 
-  for (const auto *entry : {&layer.forward, &layer.step}) {
-    std::string w0 = where + ": entries." + (entry == &layer.forward ? "forward" : "step");
+  for (const ManifestLayer::EntryList &list : layer.entryLists()) {
+    const std::vector<ManifestLaunch> *entry = list.launches;
+    std::string w0 = where + ": entries." + list.key;
     for (size_t i = 0; i < entry->size(); ++i) {
       const ManifestLaunch &l = (*entry)[i];
       std::string w = w0 + "[" + std::to_string(i) + "]";
@@ -287,6 +292,12 @@ void checkLayer(const ManifestLayer &layer, const std::string &where0) {
         fail(w + ".workspace", "bytes and seq_chunk must be >= 0");
     }
   }
+  // An index32 list is an alternative the runtime may take, never the only way to run an
+  // entry: a call whose offsets pass 2^31 needs the 64-bit kernels.
+  if (!layer.forwardIndex32.empty() && layer.forward.empty())
+    fail(where + ": entries.forward_index32", "given without \"forward\" (the 64-bit entry it stands in for)");
+  if (!layer.stepIndex32.empty() && layer.step.empty())
+    fail(where + ": entries.step_index32", "given without \"step\" (the 64-bit entry it stands in for)");
 }
 
 void checkWhole(const Manifest &m) {
@@ -394,6 +405,8 @@ std::string writeManifest(const Manifest &m) {
     l["entries"] = ojson::object();
     if (!layer.forward.empty()) l["entries"]["forward"] = launches(layer.forward);
     if (!layer.step.empty()) l["entries"]["step"] = launches(layer.step);
+    if (!layer.forwardIndex32.empty()) l["entries"]["forward_index32"] = launches(layer.forwardIndex32);
+    if (!layer.stepIndex32.empty()) l["entries"]["step_index32"] = launches(layer.stepIndex32);
     root["layers"].push_back(std::move(l));
   }
   return root.dump(2) + "\n";

@@ -160,8 +160,8 @@ Status ModuleImpl::loadFromPack() {
   std::map<std::string, CUfunction> functions;
   std::map<std::string, uint32_t> smem;
   for (const ManifestLayer &layer : manifest_.layers) {
-    for (const auto *entry : {&layer.forward, &layer.step}) {
-      for (const ManifestLaunch &l : *entry) {
+    for (const ManifestLayer::EntryList &list : layer.entryLists()) {
+      for (const ManifestLaunch &l : *list.launches) {
         smem[l.kernel] = std::max(smem[l.kernel], l.smem);
         if (functions.count(l.kernel)) continue;
         CUfunction f = nullptr;

@@ -1,5 +1,6 @@
 // Running a layer: validate everything, plan the launches, fill ssm_launch_args and queue
 // the entry's kernels on the context's stream (ssmrt_layer_forward / ssmrt_layer_step).
+#include <algorithm>
 #include <cstring>
 
 #include "c_boundary.h"
@@ -29,6 +30,10 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
   if (initial && !(s = checkStateFor(*initial, layer, shape.batch, initialName))) return s.prefixed(who + ": ");
   if (final && !(s = checkStateFor(*final, layer, shape.batch, entry == SSMRT_ENTRY_STEP ? "the" : "the final")))
     return s.prefixed(who + ": ");
+  // The index32 kernels index state buffers from h0[i] / hT[i] too.
+  for (const StateImpl *st : {initial, static_cast<const StateImpl *>(final)})
+    for (size_t i = 0; st && i < st->layout.bytes.size(); ++i)
+      shape.largestStateBytes = std::max(shape.largestStateBytes, st->layout.bytes[i]);
   LaunchPlan plan;
   s = planLaunches(ml, entry, shape, &plan);
   if (!s) return s;

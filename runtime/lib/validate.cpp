@@ -90,6 +90,7 @@ Status validateTensors(const ManifestLayer &layer, ssmrt_entry entry, const ssmr
   CallShape shape;
   const ManifestTensor *shapeSource = nullptr;  // the tensor batch/seqlen were taken from
   std::vector<ByteRange> ranges(layer.tensors.size());
+  uint64_t largestOffset = 0;
 
   for (size_t i = 0; i < layer.tensors.size(); ++i) {
     const ManifestTensor &mt = layer.tensors[i];
@@ -151,6 +152,9 @@ Status validateTensors(const ManifestLayer &layer, ssmrt_entry entry, const ssmr
       overflow |= __builtin_mul_overflow(uint64_t(t.sizes[k] - 1), uint64_t(t.strides[k]), &term);
       overflow |= __builtin_add_overflow(last, term, &last);
     }
+    uint64_t scalarOffset = 0;  // in f32 halves for c64: what a kernel indexing floats reaches
+    overflow |= __builtin_mul_overflow(last, uint64_t(t.dtype == SSMRT_DTYPE_C64 ? 2 : 1), &scalarOffset);
+    overflow |= __builtin_add_overflow(scalarOffset, uint64_t(t.dtype == SSMRT_DTYPE_C64 ? 1 : 0), &scalarOffset);
     uint64_t bytes = 0;
     overflow |= __builtin_add_overflow(last, uint64_t(1), &last);
     overflow |= __builtin_mul_overflow(last, uint64_t(elem), &bytes);
@@ -159,6 +163,7 @@ Status validateTensors(const ManifestLayer &layer, ssmrt_entry entry, const ssmr
     if (overflow)
       return invalidArgument(p + "its byte extent (from its sizes and strides) overflows 64 bits");
     ranges[i] = ByteRange{begin, end};
+    largestOffset = std::max(largestOffset, scalarOffset);
     if (mt.role == SSMRT_ROLE_OUT) {
       Status a = checkNoSelfAlias(t, axes);
       if (!a) return a.prefixed(p);
@@ -178,6 +183,7 @@ Status validateTensors(const ManifestLayer &layer, ssmrt_entry entry, const ssmr
   }
 
   if (entry == SSMRT_ENTRY_STEP) shape.seqlen = 1;
+  shape.largestOffset = largestOffset;
   *out_shape = shape;
   return Status::ok();
 }

@@ -14,6 +14,12 @@ namespace ssmrt {
 struct CallShape {
   int64_t batch = 0;
   int64_t seqlen = 0;
+  // The largest element offset of the call's tensors: per tensor the sum over its axes of
+  // (size - 1) * stride, c64 counted in f32 halves (2 * offset + 1). Decides, with the
+  // state and workspace sizes, whether the index32 kernels may run. UINT64_MAX: unknown.
+  uint64_t largestOffset = UINT64_MAX;
+  // The largest state buffer (one of h0[i] / hT[i]) the call passes, in bytes; 0 for none.
+  uint64_t largestStateBytes = 0;
 };
 
 // Checks count, dtype, rank, every named dim, batch/seqlen agreement, sizes >= 1, strides

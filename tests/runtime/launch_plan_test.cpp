@@ -94,3 +94,87 @@ TEST(LaunchPlan, WorkspaceNearTwoToTheSixtyFourIsRefusedNotRoundedToZero) {
   EXPECT_EQ(plan.workspaceBytes, uint64_t(1) << 62);
   EXPECT_FALSE(planLaunches(layer, SSMRT_ENTRY_FORWARD, CallShape{3, 1}, &plan));
 }
+
+namespace {
+
+// Layer s6 with a 64-bit and an index32 list for both entries.
+ManifestLayer layerWithIndex32() {
+  ManifestLayer l = ssmrt_test::sampleManifest().layers[0];
+  l.forward = {ssmrt_test::sampleLaunch("fwd64")};
+  l.forwardIndex32 = {ssmrt_test::sampleLaunch("fwd32")};
+  l.step = {ssmrt_test::sampleLaunch("step64")};
+  l.stepIndex32 = {ssmrt_test::sampleLaunch("step32")};
+  return l;
+}
+
+CallShape shapeWith(uint64_t largestOffset, uint64_t stateBytes = 0) {
+  CallShape s{1, 1};
+  s.largestOffset = largestOffset;
+  s.largestStateBytes = stateBytes;
+  return s;
+}
+
+}  // namespace
+
+TEST(LaunchPlan, FitsIndex32AtTheBoundaries) {
+  const uint64_t limit = uint64_t(1) << 31;
+  EXPECT_TRUE(fitsIndex32(shapeWith(0), 0));
+  EXPECT_TRUE(fitsIndex32(shapeWith(limit - 1), 0));
+  EXPECT_FALSE(fitsIndex32(shapeWith(limit), 0));
+  EXPECT_FALSE(fitsIndex32(shapeWith(UINT64_MAX), 0));  // unknown offsets: 64-bit
+  // States and the workspace count in 4-byte elements: 2^31 of them is offsets < 2^31.
+  EXPECT_TRUE(fitsIndex32(shapeWith(0, 4 * limit), 4 * limit));
+  EXPECT_FALSE(fitsIndex32(shapeWith(0, 4 * limit + 1), 0));
+  EXPECT_FALSE(fitsIndex32(shapeWith(0), 4 * limit + 4));
+  EXPECT_FALSE(fitsIndex32(shapeWith(0), UINT64_MAX));
+}
+
+TEST(LaunchPlan, ChoosesIndex32WhenEveryOffsetFits) {
+  ManifestLayer layer = layerWithIndex32();
+  LaunchPlan plan;
+  ASSERT_TRUE(planLaunches(layer, SSMRT_ENTRY_STEP, shapeWith(1535 * 16), &plan));
+  EXPECT_TRUE(plan.index32);
+  EXPECT_EQ(plan.launches[0].launch, &layer.stepIndex32[0]);
+  ASSERT_TRUE(planLaunches(layer, SSMRT_ENTRY_FORWARD, shapeWith((uint64_t(1) << 31) - 1), &plan));
+  EXPECT_TRUE(plan.index32);
+  EXPECT_EQ(plan.launches[0].launch->kernel, "fwd32");
+
+  // One offset at 2^31, a state or the workspace past 2^31 elements: the 64-bit list.
+  ASSERT_TRUE(planLaunches(layer, SSMRT_ENTRY_FORWARD, shapeWith(uint64_t(1) << 31), &plan));
+  EXPECT_FALSE(plan.index32);
+  EXPECT_EQ(plan.launches[0].launch, &layer.forward[0]);
+  ASSERT_TRUE(planLaunches(layer, SSMRT_ENTRY_STEP, shapeWith(0, (uint64_t(1) << 33) + 4), &plan));
+  EXPECT_FALSE(plan.index32);
+  EXPECT_EQ(plan.launches[0].launch->kernel, "step64");
+  ASSERT_TRUE(planLaunches(layer, SSMRT_ENTRY_STEP, CallShape{1, 1}, &plan));  // offsets unknown
+  EXPECT_FALSE(plan.index32);
+
+  layer.stepIndex32[0].workspace = WorkspaceRule{int64_t(1) << 32, true, 0};  // 2^32 * B bytes
+  ASSERT_TRUE(planLaunches(layer, SSMRT_ENTRY_STEP, shapeWith(0), &plan));
+  EXPECT_TRUE(plan.index32);
+  EXPECT_EQ(plan.workspaceBytes, uint64_t(1) << 32);
+  CallShape big = shapeWith(0);
+  big.batch = 3;  // 3 * 2^32 bytes = 3 * 2^30 elements of 4 bytes
+  ASSERT_TRUE(planLaunches(layer, SSMRT_ENTRY_STEP, big, &plan));
+  EXPECT_FALSE(plan.index32);
+  EXPECT_EQ(plan.workspaceBytes, 0u);  // the 64-bit list's own workspace
+}
+
+TEST(LaunchPlan, WithoutIndex32ListsThe64BitListRuns) {
+  ManifestLayer layer = ssmrt_test::sampleManifest().layers[0];
+  LaunchPlan plan;
+  ASSERT_TRUE(planLaunches(layer, SSMRT_ENTRY_STEP, shapeWith(0), &plan));
+  EXPECT_FALSE(plan.index32);
+  EXPECT_EQ(plan.launches[0].launch, &layer.step[0]);
+}
+
+TEST(LaunchPlan, AnIndex32GridPastCudasLimitFallsBackTo64Bit) {
+  ManifestLayer layer = layerWithIndex32();
+  layer.forwardIndex32[0].grid[1] = GridRule{1, true, 0, 1};  // y = B
+  LaunchPlan plan;
+  CallShape s = shapeWith(0);
+  s.batch = 70000;
+  ASSERT_TRUE(planLaunches(layer, SSMRT_ENTRY_FORWARD, s, &plan));
+  EXPECT_FALSE(plan.index32);
+  EXPECT_EQ(plan.launches[0].launch->kernel, "fwd64");
+}

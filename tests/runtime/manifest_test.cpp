@@ -181,3 +181,76 @@ TEST(Manifest, NumbersAreRangeChecked) {
   expectError(parseEdited("\"block\": [128, 1, 1]", "\"block\": [128, 1]"),
               "manifest: layers[0] 's6': entries.forward[0].block: expected 3 numbers, got [128,1]");
 }
+
+TEST(Manifest, Index32ListsAreOptionalAndRoundTrip) {
+  // Absent: empty lists, and the writer does not emit the keys.
+  Manifest m;
+  ASSERT_TRUE(parseManifest(kDocExample, &m));
+  EXPECT_TRUE(m.layers[0].forwardIndex32.empty());
+  EXPECT_TRUE(m.layers[0].stepIndex32.empty());
+  std::string text = writeManifest(m);
+  EXPECT_EQ(text.find("index32"), std::string::npos) << text;
+
+  // Present: parsed like forward/step and written back unchanged.
+  const std::string index32 =
+      "\"forward_index32\": [{\"kernel\": \"ssm_s6_fwd_i32\", \"block\": [64, 1, 1], \"smem\": 16,"
+      "  \"grid\": [{\"units\": 1536, \"batch\": true, \"per_block\": 64}, {\"units\": 1}, {\"units\": 1}],"
+      "  \"workspace\": {\"bytes\": 32, \"batch\": true, \"seq_chunk\": 128}}],"
+      "\"step_index32\": [{\"kernel\": \"ssm_s6_step_i32\", \"block\": [256, 1, 1],"
+      "  \"grid\": [{\"units\": 1536, \"batch\": true, \"per_block\": 256}, {\"units\": 1}, {\"units\": 1}]}],";
+  std::string edited = kDocExample;
+  edited.replace(edited.find("\"step\": ["), 0, index32);
+  ASSERT_TRUE(parseManifest(edited, &m));
+  const ManifestLayer &l = m.layers[0];
+  ASSERT_EQ(l.forwardIndex32.size(), 1u);
+  EXPECT_EQ(l.forwardIndex32[0].kernel, "ssm_s6_fwd_i32");
+  EXPECT_EQ(l.forwardIndex32[0].block[0], 64u);
+  EXPECT_EQ(l.forwardIndex32[0].smem, 16u);
+  EXPECT_EQ(l.forwardIndex32[0].grid[0].perBlock, 64);
+  EXPECT_EQ(l.forwardIndex32[0].workspace.bytes, 32);
+  EXPECT_EQ(l.forwardIndex32[0].workspace.seqChunk, 128);
+  ASSERT_EQ(l.stepIndex32.size(), 1u);
+  EXPECT_EQ(l.stepIndex32[0].kernel, "ssm_s6_step_i32");
+  EXPECT_EQ(l.forward[0].kernel, "ssm_s6_fwd");  // the 64-bit lists are untouched
+  EXPECT_EQ(l.step[0].kernel, "ssm_s6_step");
+
+  text = writeManifest(m);
+  EXPECT_NE(text.find("\"forward_index32\""), std::string::npos);
+  EXPECT_NE(text.find("\"step_index32\""), std::string::npos);
+  Manifest back;
+  ASSERT_TRUE(parseManifest(text, &back));
+  EXPECT_EQ(writeManifest(back), text);
+  EXPECT_EQ(back.layers[0].stepIndex32[0].kernel, "ssm_s6_step_i32");
+
+  // Built in memory: checkManifest and the writer take them too.
+  Manifest built = ssmrt_test::sampleManifest();
+  built.layers[0].stepIndex32 = {ssmrt_test::sampleLaunch("ssm_s6_step_i32")};
+  ASSERT_TRUE(checkManifest(built));
+  ASSERT_TRUE(parseManifest(writeManifest(built), &back));
+  ASSERT_EQ(back.layers[0].stepIndex32.size(), 1u);
+  EXPECT_TRUE(back.layers[0].forwardIndex32.empty());
+}
+
+TEST(Manifest, Index32ListsAreCheckedLikeTheirEntries) {
+  expectError(parseEdited("\"step\": [", "\"step_index32\": [{\"kernel\": \"k\", \"block\": [2048, 1, 1], "
+                                         "\"grid\": [{\"units\": 1}, {\"units\": 1}, {\"units\": 1}]}], \"step\": ["),
+              "manifest: layers[0] 's6': entries.step_index32[0].block[0]: 2048 is out of range [1, 1024]");
+  expectError(parseEdited("\"step\": [", "\"forward_index32\": {}, \"step\": ["),
+              "manifest: layers[0] 's6': entries.forward_index32: expected an array, got {}");
+
+  Manifest m = ssmrt_test::sampleManifest();
+  m.layers[0].forwardIndex32 = {ssmrt_test::sampleLaunch("")};
+  EXPECT_EQ(checkManifest(m).message(), "manifest: layers[0] 's6': entries.forward_index32[0]: empty kernel name");
+  m = ssmrt_test::sampleManifest();
+  m.layers[0].stepIndex32 = {ssmrt_test::sampleLaunch("k")};
+  m.layers[0].stepIndex32[0].grid[2].perBlock = 0;
+  EXPECT_EQ(checkManifest(m).message(),
+            "manifest: layers[0] 's6': entries.step_index32[0].grid[2]: units and per_block must be >= 1, "
+            "seq_chunk >= 0");
+  // The 64-bit list must be there to fall back on.
+  m = ssmrt_test::sampleManifest();
+  m.layers[1].stepIndex32 = {ssmrt_test::sampleLaunch("k")};  // "lti" has no step
+  EXPECT_EQ(checkManifest(m).message(),
+            "manifest: layers[1] 'lti': entries.step_index32: given without \"step\" (the 64-bit entry it "
+            "stands in for)");
+}

@@ -314,3 +314,23 @@ TEST_F(Validate, FailedValidationLeavesTheShapeUntouched) {
   EXPECT_EQ(shape.batch, 77);
   EXPECT_EQ(shape.seqlen, 78);
 }
+
+TEST_F(Validate, ReportsTheLargestElementOffset) {
+  auto t = forwardTensors(8, 64);
+  ASSERT_TRUE(run(t));
+  EXPECT_EQ(shape.largestOffset, uint64_t(8 * 64 * 1536 - 1));  // x, dt, y: contiguous
+  t[1].strides[0] = int64_t(1) << 31;  // dt: batch 7 starts at 7 * 2^31
+  t[4].data = reinterpret_cast<void *>(uintptr_t(1) << 40);  // y clear of dt's 28 GiB
+  ASSERT_TRUE(run(t)) << run(t).message();
+  EXPECT_EQ(shape.largestOffset, (uint64_t(7) << 31) + 63 * 1536 + 1535);
+  // A step has no seqlen axis; broadcast (stride 0) axes add nothing.
+  std::vector<ssmrt_tensor> s = {
+      contiguous(1 << 28, SSMRT_DTYPE_BF16, {1, 1536}), contiguous(2 << 28, SSMRT_DTYPE_BF16, {1, 1536}),
+      contiguous(3 << 28, SSMRT_DTYPE_BF16, {1, 16}), contiguous(4 << 28, SSMRT_DTYPE_F32, {1536, 16}),
+      contiguous(5 << 28, SSMRT_DTYPE_BF16, {1, 1536})};
+  s[0].sizes[0] = 4, s[1].sizes[0] = 4, s[2].sizes[0] = 4, s[4].sizes[0] = 4;
+  s[0].strides[0] = 0;
+  s[1].strides[0] = 1536, s[2].strides[0] = 16, s[4].strides[0] = 1536;
+  ASSERT_TRUE(run(s, SSMRT_ENTRY_STEP)) << run(s, SSMRT_ENTRY_STEP).message();
+  EXPECT_EQ(shape.largestOffset, uint64_t(1536 * 16 - 1));  // A is the largest
+}

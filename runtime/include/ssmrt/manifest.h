@@ -7,6 +7,7 @@
 #ifndef SSMRT_MANIFEST_H
 #define SSMRT_MANIFEST_H
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -72,6 +73,21 @@ struct ManifestLayer {
   std::string strategy;
   std::vector<ManifestLaunch> forward;  // empty: the pack has no forward entry
   std::vector<ManifestLaunch> step;     // empty: the pack has no step entry
+  // The same entries compiled with 32-bit element offsets ("forward_index32",
+  // "step_index32"); empty when the pack has none. The runtime runs one of these instead of
+  // forward/step when every element offset of the call is below 2^31 (runtime/FORMAT.md).
+  std::vector<ManifestLaunch> forwardIndex32;
+  std::vector<ManifestLaunch> stepIndex32;
+
+  // Every launch list with its manifest key, for code that walks them all.
+  struct EntryList {
+    const char *key;  // "forward", "step", "forward_index32", "step_index32"
+    const std::vector<ManifestLaunch> *launches;
+  };
+  std::array<EntryList, 4> entryLists() const {
+    return {{{"forward", &forward}, {"step", &step}, {"forward_index32", &forwardIndex32},
+             {"step_index32", &stepIndex32}}};
+  }
 
   // The value of a dim, or -1 when the layer has no dim of that name.
   int64_t dimValue(std::string_view dim) const;
