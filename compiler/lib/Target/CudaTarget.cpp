@@ -18,9 +18,11 @@
 #include "mlir/Transforms/Passes.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -149,8 +151,11 @@ public:
     if (!lane_.states)
       return fail("layer " + name_ + ": the inner dim " + inner_ + " = " + std::to_string(kN_) +
                   " cannot be split into a power-of-two number of lanes");
+    detectSsdForm();
     emitStruct();
     emitKernels(ml);
+    if (ssd_)
+      emitSsdKernels(ml);
     return true;
   }
 
@@ -675,6 +680,10 @@ private:
          << "; }\n";
       os << F << "S input(const RowConst& rc, const ElemConst& ec, const RowStep& rs, const NStep& ns) {\n"
          << "    return input_row(rc, rs) * input_n(ec, ns);\n  }\n";
+      if (ssd_) {
+        os << "  static constexpr long long kDecayRows = " << ssdRows_ << ";\n";
+        os << F << "float n_coef(const NStep& ns) { return ns." << inputs_[coefN_].field() << "; }\n";
+      }
     }
     if (dense_) // h = A @ h + input: the skeleton reads A through decay_elem
       os << F << "S input(const RowConst& rc, const ElemConst& ec, const RowStep& rs, const NStep& ns) {\n"
@@ -746,6 +755,112 @@ private:
     os << "}  // namespace ssmc_" << name_ << "\n";
   }
 
+  /// The chunked matrix form (Mamba-2's SSD on tensor cores, runtime/device/include/ssm/ssd.cuh):
+  /// the row form, one reduction whose coefficient is a per-(t, n) input (contrib = C * h), an
+  /// input_n that is per-(t, n) too, a decay that is exp of something (so log2 exists) and
+  /// depends on a prefix of the row dims only (one scalar per head: the trailing row dims share
+  /// it), and N a multiple of 16. Other shapes keep the lane form. Off unless SSMC_SSD=1 is in
+  /// the environment of ssmc: its first measurement was slower than the lane form (PERF.md, s1).
+  void detectSsdForm() {
+    if (const char *e = std::getenv("SSMC_SSD"); !e || std::string(e) != "1")
+      return;
+    if (!rowForm_ || redTypes_.size() != 1 || kN_ % 16 != 0 || inputs_[inputN_].kind != Slot::NStep)
+      return;
+    unsigned numInputs = inputs_.size(), numR = rowTypes_.size();
+    Block &contrib = fused_.getContrib().front();
+    Value h = contrib.getArgument(numInputs + numR);
+    auto m = contrib.getTerminator()->getOperand(0).getDefiningOp<arith::MulFOp>();
+    if (!m)
+      return;
+    auto coef = dyn_cast<BlockArgument>(m.getLhs() == h ? m.getRhs() : m.getLhs());
+    if (!coef || coef.getOwner() != &contrib || coef.getArgNumber() >= numInputs ||
+        inputs_[coef.getArgNumber()].kind != Slot::NStep)
+      return;
+    Block &row = fused_.getRow().front();
+    if (row.getNumArguments() != numInputs)
+      return;
+    Value d = row.getTerminator()->getOperand(decayR_);
+    if (!decayLog2_ && !d.getDefiningOp<math::ExpOp>())
+      return;
+    // The dims the decay depends on: those of the inputs it reads (a group dim counts as its head).
+    std::set<std::string> dims;
+    llvm::DenseSet<Value> seen;
+    bool ok = true;
+    std::function<void(Value)> walk = [&](Value v) {
+      if (!ok || !seen.insert(v).second)
+        return;
+      if (auto a = dyn_cast<BlockArgument>(v)) {
+        if (a.getOwner() != &row) {
+          ok = false;
+          return;
+        }
+        for (const std::string &dn : inputs_[a.getArgNumber()].declDims) {
+          dims.insert(dn);
+          if (groups_.count(dn))
+            dims.insert(groups_[dn]);
+        }
+        return;
+      }
+      Operation *op = v.getDefiningOp();
+      if (!op || op->getNumRegions()) {
+        ok = false;
+        return;
+      }
+      for (Value o : op->getOperands())
+        walk(o);
+    };
+    walk(d);
+    if (!ok)
+      return;
+    int64_t group = 1;
+    for (size_t i = rows_.size(); i-- > 0;) {
+      if (dims.count(rows_[i]))
+        break;
+      group *= size(rows_[i]);
+    }
+    if (group < 8) // mostly idle tensor-core columns: the lane form
+      return;
+    ssd_ = true;
+    ssdRows_ = group;
+    coefN_ = static_cast<int>(coef.getArgNumber());
+  }
+
+  /// The forward entry of the SSD form replaces the lane form's (the decode step stays the lane
+  /// skeleton's). Launch rule (CONTRACT.md, "The SSD skeleton"): block 128, grid.x
+  /// {units: heads x slices, batch: true}, dynamic shared memory, no workspace.
+  void emitSsdKernels(ssmrt::ManifestLayer &ml) {
+    std::string ns = "ssmc_" + name_;
+    int cols = ssdRows_ <= 8 ? 8 : ssdRows_ <= 16 ? 16 : 32;
+    bool precise = false; // f32 storage: tf32x3 products (the 1e-5 check); else bf16
+    for (const sema::Tensor &t : L.tensors)
+      precise |= t.role != ast::Role::Param && t.dtype == sema::DType::F32;
+    int64_t slices = (ssdRows_ + cols - 1) / cols, units = kRows_ / ssdRows_ * slices;
+    const int64_t q = 64, ldN = kN_ + 8, ldQ = q + 8;
+    int64_t smem = q * 8 + 4 * (2 * q * ldN + cols * ldQ + cols * ldN + 2 * q + 4);
+    os << "namespace " << ns << " { using SsdC = ssm::SsdCfg<" << cols << ", " << (precise ? "true" : "false")
+       << ">; }\n";
+    std::string T = "ssm::SsdTraits<" + ns + "::L, " + ns + "::SsdC>";
+    os << "static_assert(" << T << "::kUnits == " << units << ", \"launch rule of " << name_
+       << "_ssd disagrees with the skeleton\");\n";
+    os << "static_assert(" << T << "::kBlock == 128 && " << T << "::kSmemBytes == " << smem
+       << ", \"block / shared memory of " << name_ << "_ssd\");\n";
+    std::string fwd = "ssm_" + name_ + "_ssd";
+    os << "extern \"C\" __global__ void __launch_bounds__(128) " << fwd << "(ssm_launch_args a) { ssm::ssd_forward<"
+       << ns << "::L, " << ns << "::SsdC>(a); }\n";
+    ssmrt::ManifestLaunch f;
+    f.kernel = fwd;
+    f.block[0] = 128;
+    f.smem = static_cast<uint32_t>(smem);
+    f.grid[0] = {units, true, 0, 1};
+    ml.forward.clear();
+    ml.forwardIndex32.clear(); // the lane form's index32 entry would otherwise be chosen over this one
+    ml.forward.push_back(f);
+    ml.strategy = "ssd";
+  }
+
+  /// The forward and step entries, each twice: with 64-bit element offsets (`L`, the manifest's
+  /// forward/step) and with 32-bit ones (`L32`, forward_index32/step_index32, which the runtime
+  /// takes when every offset of the call is below 2^31).
   void emitKernels(ssmrt::ManifestLayer &ml) {
     std::string ns = "ssmc_" + name_;
     int rpw = 32 / lane_.g;
@@ -805,6 +920,11 @@ private:
   llvm::DenseMap<Value, std::string> elementFns_;
   std::vector<Value> setupOrder_;
   int decayR_ = -1, inputR_ = -1, inputN_ = -1; // row value indices / input index
+  // The chunked matrix (SSD) form on tensor cores (ssm/ssd.cuh): rows sharing one decay, the
+  // input whose value is contrib's coefficient (contrib = n_coef * h).
+  bool ssd_ = false;
+  int64_t ssdRows_ = 0;
+  int coefN_ = -1;
 };
 
 } // namespace
@@ -996,7 +1116,7 @@ bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceMana
   }
   std::ostringstream src;
   src << "// Generated by ssmc 0.1.0. The layer structs follow runtime/device/CONTRACT.md.\n";
-  src << "#include \"ssmrt/abi.h\"\n#include \"ssm/diag.cuh\"\n#include \"ssm/dense.cuh\"\n#include \"ssm/gen.cuh\"\n\n";
+  src << "#include \"ssmrt/abi.h\"\n#include \"ssm/diag.cuh\"\n#include \"ssm/dense.cuh\"\n#include \"ssm/gen.cuh\"\n#include \"ssm/ssd.cuh\"\n\n";
   src << "// ---- per-element region functions (EmitC)\n" << regions;
   out.manifest = ssmrt::Manifest();
   out.manifest.compiler = "ssmc 0.1.0";
