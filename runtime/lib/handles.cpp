@@ -48,38 +48,39 @@ class Table {
 
   Status lookup(uintptr_t handle, HandleKind kind, const char *function, const char *argument,
                 std::shared_ptr<void> *out_owner, void **out_object) const {
-    const std::string who = std::string(function) + ": " + argument;
-    const std::string want = handleKindName(kind);
-    if (handle == 0) return invalidArgument(who + " is NULL");
+    // The words of a failure, built only when there is one: lookup runs on every call.
+    auto who = [&] { return std::string(function) + ": " + argument; };
+    const char *want = handleKindName(kind);
+    if (handle == 0) return invalidArgument(who() + " is NULL");
     const uint32_t generation = uint32_t(handle >> 32);
     const uint64_t index = (handle & 0xffffffffu) >> kKindBits;
     const uintptr_t kindBits = handle & kKindMask;
     std::shared_lock<std::shared_mutex> lock(mutex_);
     if (generation == 0 || index >= slots_.size() || kindBits < 1 || kindBits > 4 ||
         generation > slots_[index].generation)
-      return invalidArgument(who + " is not an " + want +
+      return invalidArgument(who() + " is not an " + want +
                              " handle (it was never returned by ssmrt, or the memory holding it was overwritten)");
     const Slot &s = slots_[index];
     // The slot must hold (or have held) a handle of the kind the value claims; a value
     // whose bits were altered can otherwise name another live object.
     if (s.kind != HandleKind(kindBits))
-      return invalidArgument(who + " is not an " + want +
+      return invalidArgument(who() + " is not an " + want +
                              " handle (it was never returned by ssmrt, or the memory holding it was overwritten)");
     if (HandleKind(kindBits) != kind)
-      return invalidArgument(who + " is an " + handleKindName(HandleKind(kindBits)) + " handle where an " + want +
+      return invalidArgument(who() + " is an " + handleKindName(HandleKind(kindBits)) + " handle where an " + want +
                              " is expected");
     if (generation != s.generation || !s.live) {
       // Layer handles are only ever dropped by the end of their module.
       if (kind == HandleKind::Layer)
-        return invalidArgument(who + " is an " + want +
+        return invalidArgument(who() + " is an " + want +
                                " handle whose module was released (layers live as long as their module or a "
                                "state of theirs)");
-      return invalidArgument(who + " is an " + want + " handle that was already released");
+      return invalidArgument(who() + " is an " + want + " handle that was already released");
     }
     if (kind == HandleKind::Layer) {
       std::shared_ptr<void> module = s.owner.lock();
       if (!module)
-        return invalidArgument(who + " is an " + want +
+        return invalidArgument(who() + " is an " + want +
                                " handle whose module was released (layers live as long as their module or a "
                                "state of theirs)");
       *out_owner = std::move(module);

@@ -24,25 +24,28 @@ bool scaled(uint64_t units, bool batch, int64_t chunk, const CallShape &shape, u
 // The grids and workspace of one launch list; the list is not empty.
 Status planList(const ManifestLayer &layer, const char *en, const std::vector<ManifestLaunch> &launches,
                 const CallShape &shape, LaunchPlan *out_plan) {
-  const std::string shapeText =
-      "batch " + std::to_string(shape.batch) + ", seqlen " + std::to_string(shape.seqlen);
+  // Messages are built only on failure: a plan is made for every call whose shapes changed.
+  auto shapeText = [&] {
+    return "batch " + std::to_string(shape.batch) + ", seqlen " + std::to_string(shape.seqlen);
+  };
   static const uint64_t kGridLimit[3] = {0x7fffffffull, 65535, 65535};
   static const char kAxis[3] = {'x', 'y', 'z'};
 
   LaunchPlan plan;
+  plan.launches.reserve(launches.size());
   for (const ManifestLaunch &l : launches) {
     PlannedLaunch p;
     p.launch = &l;
-    const std::string who = "layer '" + layer.name + "' " + en + " kernel '" + l.kernel + "'";
+    auto who = [&] { return "layer '" + layer.name + "' " + en + " kernel '" + l.kernel + "'"; };
     for (int k = 0; k < 3; ++k) {
       const GridRule &g = l.grid[k];
       uint64_t work;
       if (!scaled(uint64_t(g.units), g.batch, g.seqChunk, shape, &work))
-        return Status(SSMRT_UNSUPPORTED, who + ": grid " + kAxis[k] + " overflows 64 bits at " + shapeText);
+        return Status(SSMRT_UNSUPPORTED, who() + ": grid " + kAxis[k] + " overflows 64 bits at " + shapeText());
       uint64_t blocks = ceilDiv(work, uint64_t(g.perBlock));
       if (blocks > kGridLimit[k])
-        return Status(SSMRT_UNSUPPORTED, who + ": grid " + kAxis[k] + " would be " + std::to_string(blocks) +
-                                             " blocks at " + shapeText + ", over CUDA's limit of " +
+        return Status(SSMRT_UNSUPPORTED, who() + ": grid " + kAxis[k] + " would be " + std::to_string(blocks) +
+                                             " blocks at " + shapeText() + ", over CUDA's limit of " +
                                              std::to_string(kGridLimit[k]));
       p.grid[k] = uint32_t(blocks);
     }
@@ -50,7 +53,8 @@ Status planList(const ManifestLayer &layer, const char *en, const std::vector<Ma
     // Bounded well below 2^64 so that rounding and the state copy added later cannot wrap.
     if (!scaled(uint64_t(l.workspace.bytes), l.workspace.batch, l.workspace.seqChunk, shape, &ws) ||
         ws > kMaxWorkspaceBytes)
-      return Status(SSMRT_UNSUPPORTED, who + ": workspace size overflows 64 bits (or passes 2^62 bytes) at " + shapeText);
+      return Status(SSMRT_UNSUPPORTED,
+                    who() + ": workspace size overflows 64 bits (or passes 2^62 bytes) at " + shapeText());
     if (ws > plan.workspaceBytes) plan.workspaceBytes = ws;
     plan.launches.push_back(p);
   }

@@ -7,6 +7,7 @@
 
 #include "ssmrt/abi.h"
 #include "ssmrt/manifest.h"
+#include "ssmrt/ssmrt.h"
 
 namespace ssmrt {
 
@@ -22,6 +23,24 @@ struct CallShape {
   uint64_t largestStateBytes = 0;
 };
 
+// What validating one call established that depends only on the tensors' dtypes, ranks,
+// sizes and strides, not on their addresses: the key of the per-layer call cache. Filled by
+// validateTensors; checked against a later call's tensors by revalidate.
+struct ValidatedCall {
+  int32_t entry = 0;  // ssmrt_entry as an int
+  int32_t count = 0;
+  struct Tensor {
+    int32_t dtype = 0;  // ssmrt_dtype as an int
+    int32_t rank = 0;
+    uint32_t elemBytes = 0;
+    uint64_t extentBytes = 0;  // first element to one past the last
+    int64_t sizes[SSMRT_MAX_RANK] = {};
+    int64_t strides[SSMRT_MAX_RANK] = {};
+  };
+  Tensor tensors[SSM_MAX_TENSORS];
+  CallShape shape;
+};
+
 // Checks count, dtype, rank, every named dim, batch/seqlen agreement, sizes >= 1, strides
 // >= 0, non-null data aligned to its element size, that byte extents fit in 64 bits, that
 // no output aliases itself (a zero stride, or strides whose axes overlap: ordered by
@@ -29,8 +48,17 @@ struct CallShape {
 // byte range meets another tensor's. On
 // failure (INVALID_ARGUMENT) the message names the tensor and the dim:
 //   "tensor 'x': dim D is 1024 but the layer was compiled with D = 1536".
+// With out_call, a success also records what the call's shapes established.
 Status validateTensors(const ManifestLayer &layer, ssmrt_entry entry, const ssmrt_tensor *tensors,
-                       int32_t count, CallShape *out_shape);
+                       int32_t count, CallShape *out_shape, ValidatedCall *out_call = nullptr);
+
+// True when the tensors have exactly the dtypes, ranks, sizes and strides `known` was made
+// from (for this layer and entry) and pass the checks that depend on addresses: data not
+// NULL, aligned, byte extent not wrapping, no output overlapping another tensor. Then
+// validateTensors would accept them with known.shape, so the call may skip it. False does
+// not mean invalid: run validateTensors for the verdict and its message. Allocates nothing.
+bool revalidate(const ManifestLayer &layer, const ValidatedCall &known, ssmrt_entry entry,
+                const ssmrt_tensor *tensors, int32_t count);
 
 // The kernel's view of validated tensors: data and element strides per ABI slot, with the
 // step entry's missing seqlen axis given stride 0 (abi.h).

@@ -334,3 +334,79 @@ TEST_F(Validate, ReportsTheLargestElementOffset) {
   ASSERT_TRUE(run(s, SSMRT_ENTRY_STEP)) << run(s, SSMRT_ENTRY_STEP).message();
   EXPECT_EQ(shape.largestOffset, uint64_t(1536 * 16 - 1));  // A is the largest
 }
+
+TEST_F(Validate, RevalidateAcceptsOnlyTheShapesItWasMadeFrom) {
+  auto t = forwardTensors();
+  ValidatedCall known;
+  ASSERT_TRUE(validateTensors(layer, SSMRT_ENTRY_FORWARD, t.data(), int32_t(t.size()), &shape, &known));
+  EXPECT_EQ(known.shape.batch, 8);
+  EXPECT_EQ(known.shape.seqlen, 64);
+  auto again = [&](const std::vector<ssmrt_tensor> &u, ssmrt_entry entry = SSMRT_ENTRY_FORWARD) {
+    return revalidate(layer, known, entry, u.data(), int32_t(u.size()));
+  };
+  EXPECT_TRUE(again(t));
+  // New addresses, same shapes: still valid without a full validation.
+  auto moved = t;
+  for (size_t i = 0; i < moved.size(); ++i)
+    moved[i].data = static_cast<char *>(moved[i].data) + (uintptr_t(1) << 40) + 64 * i;
+  EXPECT_TRUE(again(moved));
+  // Garbage beyond the rank is not part of the shape.
+  moved[3].sizes[5] = -7;
+  EXPECT_TRUE(again(moved));
+
+  // Any shape-only change, entry or count: not this call.
+  EXPECT_FALSE(again(t, SSMRT_ENTRY_STEP));
+  EXPECT_FALSE(revalidate(layer, known, SSMRT_ENTRY_FORWARD, t.data(), 4));
+  EXPECT_FALSE(revalidate(layer, known, SSMRT_ENTRY_FORWARD, nullptr, 5));
+  auto u = t;
+  u[1].dtype = SSMRT_DTYPE_F16;
+  EXPECT_FALSE(again(u));
+  u = t, u[2].rank = 2;
+  EXPECT_FALSE(again(u));
+  u = t, u[4].sizes[1] = 63;
+  EXPECT_FALSE(again(u));
+  u = t, u[0].strides[2] = 2;
+  EXPECT_FALSE(again(u));
+  // The address checks validateTensors makes: NULL, misaligned, an output overlapping.
+  u = t, u[3].data = nullptr;
+  EXPECT_FALSE(again(u));
+  u = t, u[3].data = static_cast<char *>(u[3].data) + 2;  // f32 at 2 bytes
+  EXPECT_FALSE(again(u));
+  u = t, u[4].data = static_cast<char *>(u[0].data) + 4096;
+  EXPECT_FALSE(again(u));
+  u = t, u[0].data = reinterpret_cast<void *>(UINTPTR_MAX - 1);  // the extent wraps
+  EXPECT_FALSE(again(u));
+}
+
+TEST_F(Validate, RevalidateNeverAcceptsWhatValidationRefuses) {
+  // Random address changes on a known shape: whenever revalidate accepts, so does the full
+  // validation, with the same shape.
+  auto t = forwardTensors();
+  ValidatedCall known;
+  ASSERT_TRUE(validateTensors(layer, SSMRT_ENTRY_FORWARD, t.data(), int32_t(t.size()), &shape, &known));
+  uint64_t seed = 12345;
+  auto next = [&] { return seed = seed * 6364136223846793005ull + 1442695040888963407ull, seed >> 33; };
+  int accepted = 0, refused = 0;
+  for (int iter = 0; iter < 20000; ++iter) {
+    auto u = t;
+    for (auto &x : u) {
+      switch (next() % 4) {
+        case 0: break;
+        case 1: x.data = reinterpret_cast<void *>((uintptr_t(next() % 64) << 22) | (next() % 4 * 2)); break;
+        case 2: x.data = static_cast<char *>(x.data) + (next() % 3) * (uintptr_t(1) << 20); break;
+        default: x.data = static_cast<char *>(x.data) + ((next() % 2) ? 0 : (uintptr_t(1) << 28)); break;
+      }
+    }
+    CallShape full;
+    const bool quick = revalidate(layer, known, SSMRT_ENTRY_FORWARD, u.data(), int32_t(u.size()));
+    const bool slow = bool(validateTensors(layer, SSMRT_ENTRY_FORWARD, u.data(), int32_t(u.size()), &full));
+    ASSERT_EQ(quick, slow) << "iteration " << iter;
+    if (slow) {
+      EXPECT_EQ(full.batch, known.shape.batch);
+      EXPECT_EQ(full.largestOffset, known.shape.largestOffset);
+    }
+    (slow ? accepted : refused) += 1;
+  }
+  EXPECT_GT(accepted, 100);
+  EXPECT_GT(refused, 100);
+}
