@@ -1,6 +1,7 @@
 // The context: a device's primary CUDA context, the stream, the kernel cache and the shared
 // workspace; and the ssmrt_context_* C entry points.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "c_boundary.h"
@@ -58,6 +59,8 @@ Status ContextImpl::create(const ssmrt_context_options &options, std::shared_ptr
   if (!s) return s;
   ctx->hasDevice_ = true;
   ctx->stream_ = static_cast<CUstream>(options.stream);
+  ctx->programmaticLaunch_ =
+      wantProgrammaticLaunch(info.sm_arch, d->launchKernelEx != nullptr, std::getenv("SSMRT_NO_PDL"));
   *out = std::move(ctx);
   return Status::ok();
 }

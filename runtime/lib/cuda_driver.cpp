@@ -2,6 +2,7 @@
 #include "cuda_driver.h"
 
 #include <cstdlib>
+#include <cstring>
 
 #include "dynlib.h"
 
@@ -61,6 +62,8 @@ const DriverState &driverState() {
     bind(lib, d.memcpyDtoDAsync, "cuMemcpyDtoDAsync_v2", &missing);
     bind(lib, d.memsetD8Async, "cuMemsetD8Async", &missing);
     bind(lib, d.streamSynchronize, "cuStreamSynchronize", &missing);
+    std::string optional;  // absent from old drivers: launches fall back to cuLaunchKernel
+    bind(lib, d.launchKernelEx, "cuLaunchKernelEx", &optional);
     if (!missing.empty()) {
       s->status = Status(SSMRT_NO_DRIVER, "the CUDA driver '" + name + "' is too old: it lacks " + missing);
       return s;
@@ -95,6 +98,29 @@ Status cuCheck(CUresult result, const char *call, ssmrt_status code) {
   if (text) m += std::string(" (") + text + ")";
   if (result == CUDA_ERROR_OUT_OF_MEMORY) code = SSMRT_OUT_OF_MEMORY;
   return Status(code, m);
+}
+
+bool wantProgrammaticLaunch(int sm_arch, bool has_launch_kernel_ex, const char *no_pdl_env) {
+  const bool disabled = no_pdl_env && *no_pdl_env && std::strcmp(no_pdl_env, "0") != 0;
+  return sm_arch >= 90 && has_launch_kernel_ex && !disabled;
+}
+
+void programmaticLaunchConfig(const uint32_t grid[3], const uint32_t block[3], uint32_t smem, CUstream stream,
+                              CUlaunchAttribute *attr, CUlaunchConfig *config) {
+  std::memset(attr, 0, sizeof *attr);
+  attr->id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+  attr->value.programmaticStreamSerializationAllowed = 1;
+  std::memset(config, 0, sizeof *config);
+  config->gridDimX = grid[0];
+  config->gridDimY = grid[1];
+  config->gridDimZ = grid[2];
+  config->blockDimX = block[0];
+  config->blockDimY = block[1];
+  config->blockDimZ = block[2];
+  config->sharedMemBytes = smem;
+  config->hStream = stream;
+  config->attrs = attr;
+  config->numAttrs = 1;
 }
 
 ScopedContext::ScopedContext(CUcontext ctx) {

@@ -8,6 +8,7 @@
 
 #include <cuda.h>  // types and enums only; every function is called through CudaDriver
 
+#include <cstdint>
 #include <string>
 
 #include "ssmrt/status.h"
@@ -35,6 +36,9 @@ struct CudaDriver {
   CUresult (*funcSetAttribute)(CUfunction, CUfunction_attribute, int) = nullptr;
   CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
                            unsigned, CUstream, void **, void **) = nullptr;
+  // Optional (CUDA 11.8+ drivers): null when the driver lacks it; launches then use
+  // launchKernel without programmatic dependent launch.
+  CUresult (*launchKernelEx)(const CUlaunchConfig *, CUfunction, void **, void **) = nullptr;
   CUresult (*memAlloc)(CUdeviceptr *, size_t) = nullptr;
   CUresult (*memFree)(CUdeviceptr) = nullptr;
   CUresult (*memcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream) = nullptr;
@@ -56,6 +60,18 @@ Status cudaDriver(const CudaDriver **out_driver);
 // (invalid argument)". OK when result is CUDA_SUCCESS. The code is `code` unless the
 // result says memory ran out (OUT_OF_MEMORY).
 Status cuCheck(CUresult result, const char *call, ssmrt_status code = SSMRT_LAUNCH_ERROR);
+
+// Whether a context launches with programmatic dependent launch (PDL): the device is
+// sm_90 or newer, the driver has cuLaunchKernelEx, and $SSMRT_NO_PDL (passed as no_pdl_env,
+// null when unset) is unset, empty or "0".
+bool wantProgrammaticLaunch(int sm_arch, bool has_launch_kernel_ex, const char *no_pdl_env);
+
+// The cuLaunchKernelEx configuration of one launch with
+// CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 1 in *attr (which *config points
+// at): the kernel may start before the previous kernel on the stream has finished, and
+// waits for it at its griddepcontrol.wait.
+void programmaticLaunchConfig(const uint32_t grid[3], const uint32_t block[3], uint32_t smem, CUstream stream,
+                              CUlaunchAttribute *attr, CUlaunchConfig *config);
 
 // Makes a CUDA context current on this thread for a scope, restoring the previous one.
 class ScopedContext {

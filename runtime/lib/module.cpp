@@ -63,10 +63,11 @@ ModuleImpl::~ModuleImpl() {
 }
 
 Status ModuleImpl::ensureLoaded() {
+  if (loaded_.load(std::memory_order_acquire)) return Status::ok();
   Status s = ctx_->requireDevice("loading the kernels of module '" + origin_ + "'");
   if (!s) return s;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (loaded_) return Status::ok();
+  if (loaded_.load(std::memory_order_relaxed)) return Status::ok();
   if (!stickyError_.isOk()) return stickyError_;
   s = loadFromPack();
   if (s.code() == SSMRT_COMPILE_ERROR) stickyError_ = s;
@@ -186,9 +187,18 @@ Status ModuleImpl::loadFromPack() {
                                   " bytes of shared memory, which this device refuses: " + s.message());
     }
   }
+  // Each launch's function, for calls to find by position instead of by name.
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const auto lists = manifest_.layers[i].entryLists();
+    for (size_t k = 0; k < lists.size(); ++k) {
+      std::vector<CUfunction> &fs = layers_[i]->functions[k];
+      fs.clear();
+      for (const ManifestLaunch &l : *lists[k].launches) fs.push_back(functions[l.kernel]);
+    }
+  }
   cuModule_ = mod;
   functions_ = std::move(functions);
-  loaded_ = true;
+  loaded_.store(true, std::memory_order_release);
   return Status::ok();
 }
 

@@ -7,6 +7,8 @@
 #ifndef SSMRT_LIB_OBJECTS_H
 #define SSMRT_LIB_OBJECTS_H
 
+#include <array>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,9 +17,11 @@
 
 #include "cuda_driver.h"
 #include "handles.h"
+#include "launch_plan.h"
 #include "ssmrt/cache.h"
 #include "ssmrt/manifest.h"
 #include "ssmrt/pack.h"
+#include "validate.h"
 
 namespace ssmrt {
 
@@ -45,6 +49,13 @@ class ContextImpl {
   // and the CUDA context current.
   Status workspace(uint64_t bytes, CUdeviceptr *out);
 
+  // Whether launches use programmatic dependent launch (cuLaunchKernelEx with
+  // CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION): decided at create
+  // (wantProgrammaticLaunch, cuda_driver.h), and turned off for good if the driver refuses
+  // such a launch that it accepts without the attribute.
+  bool programmaticLaunch() const { return programmaticLaunch_.load(std::memory_order_relaxed); }
+  void disableProgrammaticLaunch() { programmaticLaunch_.store(false, std::memory_order_relaxed); }
+
  private:
   ContextImpl() : cache_("") {}
 
@@ -58,9 +69,18 @@ class ContextImpl {
   std::mutex workspaceMutex_;
   CUdeviceptr workspace_ = 0;
   uint64_t workspaceBytes_ = 0;
+  std::atomic<bool> programmaticLaunch_{false};
 };
 
 class ModuleImpl;
+
+// What a successful forward or step call established from its tensors' dtypes, ranks,
+// sizes and strides and its state sizes: the next call that has the same ones reuses it
+// (revalidate, validate.h) instead of validating and planning again. Immutable once made.
+struct CachedCall {
+  ValidatedCall validated;  // validated.shape includes largestStateBytes
+  LaunchPlan plan;          // points into the layer's manifest
+};
 
 // A layer: the manifest entry plus the arrays the introspection calls hand out.
 struct LayerImpl {
@@ -72,6 +92,20 @@ struct LayerImpl {
     std::vector<int64_t> values;
   };
   std::vector<DimList> tensorDims, stateDims;
+
+  // The kernels of each launch list, in the order of ManifestLayer::entryLists(), one per
+  // launch. Written by the module's load before it is marked loaded; read after.
+  std::array<std::vector<CUfunction>, 4> functions;
+  // The function of a planned launch (after the module is loaded).
+  CUfunction function(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p) const;
+
+  // The last successful call of each entry (forward, step), shared with calls in flight.
+  std::shared_ptr<const CachedCall> lastCall(ssmrt_entry entry) const;
+  void setLastCall(ssmrt_entry entry, std::shared_ptr<const CachedCall> call) const;
+
+ private:
+  mutable std::mutex callMutex_;
+  mutable std::shared_ptr<const CachedCall> lastCall_[2];
 };
 
 class ModuleImpl : public std::enable_shared_from_this<ModuleImpl> {
@@ -88,6 +122,7 @@ class ModuleImpl : public std::enable_shared_from_this<ModuleImpl> {
   // Loads the kernels for the context's device on first call (cubin, else PTX, else
   // NVRTC through the disk cache) and resolves every kernel the manifest names.
   // Thread-safe; a compile error is remembered, other failures are retried next call.
+  // Once loaded, costs one atomic load.
   Status ensureLoaded();
   // The function of a kernel; valid after ensureLoaded succeeded.
   CUfunction function(const std::string &kernel) const;
@@ -103,7 +138,7 @@ class ModuleImpl : public std::enable_shared_from_this<ModuleImpl> {
   std::vector<std::unique_ptr<LayerImpl>> layers_;
 
   std::mutex mutex_;
-  bool loaded_ = false;
+  std::atomic<bool> loaded_{false};  // set (release) after cuModule_ and the functions
   Status stickyError_;  // a compile error, returned again without recompiling
   CUmodule cuModule_ = nullptr;
   std::string loadedFrom_;  // the pack entry the binary came from, for messages

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "c_boundary.h"
+#include "enums.h"
 #include "launch_hook.h"
 #include "launch_plan.h"
 #include "objects.h"
@@ -22,36 +23,77 @@ std::string dims3(const uint32_t v[3]) {
   return "[" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " + std::to_string(v[2]) + "]";
 }
 
+// Queues one launch: with programmatic dependent launch where the context uses it (every
+// kernel ssmc generates waits for its predecessor at griddepcontrol.wait, so it may start
+// early; runtime/device/CONTRACT.md), else plainly. If the driver refuses the attribute but
+// takes the plain launch, the context stops asking for it.
+CUresult launchOne(ContextImpl &ctx, CUfunction f, const uint32_t grid[3], const uint32_t block[3], uint32_t smem,
+                   void **params) {
+  const CudaDriver &d = ctx.driver();
+  if (ctx.programmaticLaunch()) {
+    CUlaunchAttribute attr;
+    CUlaunchConfig config;
+    programmaticLaunchConfig(grid, block, smem, ctx.stream(), &attr, &config);
+    CUresult r = d.launchKernelEx(&config, f, params, nullptr);
+    if (r == CUDA_SUCCESS) return r;
+    r = d.launchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], smem, ctx.stream(), params,
+                       nullptr);
+    if (r == CUDA_SUCCESS) ctx.disableProgrammaticLaunch();
+    return r;
+  }
+  return d.launchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], smem, ctx.stream(), params,
+                        nullptr);
+}
+
 Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *tensors, int32_t count,
                 const StateImpl *initial, StateImpl *final) {
   const ManifestLayer &ml = *layer.manifest;
-  const std::string who = "layer '" + ml.name + "' " + entryName(entry);
+  // Words for messages, built only when a call fails: this path runs once per decode step.
+  auto who = [&] { return "layer '" + ml.name + "' " + entryName(entry); };
+  const int32_t rawEntry = rawEnum(entry);
+  const bool knownEntry = rawEntry == SSMRT_ENTRY_FORWARD || rawEntry == SSMRT_ENTRY_STEP;
 
-  // Everything the caller passed is checked before anything is queued.
-  CallShape shape;
-  Status s = validateTensors(ml, entry, tensors, count, &shape);
-  if (!s) return s.prefixed(who + ": ");
-  const char *initialName = entry == SSMRT_ENTRY_STEP ? "the" : "the initial";
-  if (initial && !(s = checkStateFor(*initial, layer, shape.batch, initialName))) return s.prefixed(who + ": ");
-  if (final && !(s = checkStateFor(*final, layer, shape.batch, entry == SSMRT_ENTRY_STEP ? "the" : "the final")))
-    return s.prefixed(who + ": ");
   // The index32 kernels index state buffers from h0[i] / hT[i] too.
+  uint64_t largestStateBytes = 0;
   for (const StateImpl *st : {initial, static_cast<const StateImpl *>(final)})
     for (size_t i = 0; st && i < st->layout.bytes.size(); ++i)
-      shape.largestStateBytes = std::max(shape.largestStateBytes, st->layout.bytes[i]);
-  LaunchPlan plan;
-  s = planLaunches(ml, entry, shape, &plan);
-  if (!s) return s;
+      largestStateBytes = std::max(largestStateBytes, st->layout.bytes[i]);
+
+  // Everything the caller passed is checked before anything is queued. A call whose
+  // tensors have the shapes of the last good call only needs their addresses checked; its
+  // shape and launch plan are that call's.
+  std::shared_ptr<const CachedCall> call = knownEntry ? layer.lastCall(entry) : nullptr;
+  const bool reuse = call && call->validated.shape.largestStateBytes == largestStateBytes &&
+                     revalidate(ml, call->validated, entry, tensors, count);
+  std::shared_ptr<CachedCall> fresh;
+  Status s;
+  if (!reuse) {
+    fresh = std::make_shared<CachedCall>();
+    s = validateTensors(ml, entry, tensors, count, &fresh->validated.shape, &fresh->validated);
+    if (!s) return s.prefixed(who() + ": ");
+    fresh->validated.shape.largestStateBytes = largestStateBytes;
+  }
+  const CallShape &shape = reuse ? call->validated.shape : fresh->validated.shape;
+  const char *initialName = entry == SSMRT_ENTRY_STEP ? "the" : "the initial";
+  if (initial && !(s = checkStateFor(*initial, layer, shape.batch, initialName))) return s.prefixed(who() + ": ");
+  if (final && !(s = checkStateFor(*final, layer, shape.batch, entry == SSMRT_ENTRY_STEP ? "the" : "the final")))
+    return s.prefixed(who() + ": ");
+  if (!reuse) {
+    s = planLaunches(ml, entry, shape, &fresh->plan);
+    if (!s) return s;
+    call = fresh;
+    layer.setLastCall(entry, std::move(fresh));
+  }
+  const LaunchPlan &plan = call->plan;
 
   ModuleImpl &module = *layer.module;
   ContextImpl &ctx = module.context();
   const LaunchHook hook = ctx.hasDevice() ? nullptr : gLaunchHook;
-  s = ctx.requireDevice(who + " was validated but cannot run");
-  if (!s && !hook) return s;
-  s = module.ensureLoaded();
-  if (!s && !hook) return s;
+  if (!ctx.hasDevice() && !hook) return ctx.requireDevice(who() + " was validated but cannot run");
   std::optional<ScopedContext> scope;
   if (!hook) {
+    s = module.ensureLoaded();
+    if (!s) return s;
     scope.emplace(ctx.cuContext());
     if (!scope->status()) return scope->status();
   }
@@ -80,14 +122,14 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
   uint64_t wsBytes = 0, total = 0;
   if (__builtin_add_overflow(plan.workspaceBytes, kWorkspaceAlignment - 1, &wsBytes) ||
       __builtin_add_overflow(wsBytes / kWorkspaceAlignment * kWorkspaceAlignment, copyBytes, &total))
-    return Status(SSMRT_UNSUPPORTED, who + ": the workspace of " + std::to_string(plan.workspaceBytes) +
+    return Status(SSMRT_UNSUPPORTED, who() + ": the workspace of " + std::to_string(plan.workspaceBytes) +
                                          " bytes at batch " + std::to_string(shape.batch) + ", seqlen " +
                                          std::to_string(shape.seqlen) + " cannot be addressed");
   wsBytes = wsBytes / kWorkspaceAlignment * kWorkspaceAlignment;
   CUdeviceptr base = 0;
   if (!hook) {
     s = ctx.workspace(total, &base);
-    if (!s) return s.prefixed(who + ": ");
+    if (!s) return s.prefixed(who() + ": ");
   }
   args.workspace = plan.workspaceBytes ? reinterpret_cast<void *>(base) : nullptr;
   if (copyBytes) {
@@ -95,16 +137,15 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
     if (!hook) {
       s = cuCheck(ctx.driver().memcpyDtoDAsync(copy, initial->device, size_t(copyBytes), ctx.stream()),
                   "cuMemcpyDtoDAsync (initial state)");
-      if (!s) return s.prefixed(who + ": ");
+      if (!s) return s.prefixed(who() + ": ");
     }
     for (size_t i = 0; i < layout->bytes.size(); ++i)
       args.h0[i] = reinterpret_cast<void *>(copy + layout->deviceOffset[i]);
   }
 
-  if (hook) {
-    for (const PlannedLaunch &p : plan.launches) {
-      const ManifestLaunch &l = *p.launch;
-      (void)module.function(l.kernel);
+  for (const PlannedLaunch &p : plan.launches) {
+    const ManifestLaunch &l = *p.launch;
+    if (hook) {
       HookedLaunch h;
       h.kernel = l.kernel.c_str();
       for (int k = 0; k < 3; ++k) h.grid[k] = p.grid[k], h.block[k] = l.block[k];
@@ -112,25 +153,41 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
       h.index32 = plan.index32;
       h.args = &args;
       hook(gLaunchHookUser, h);
+      continue;
     }
-    return Status::ok();
-  }
-  const CudaDriver &d = ctx.driver();
-  for (const PlannedLaunch &p : plan.launches) {
-    const ManifestLaunch &l = *p.launch;
     void *params[] = {&args};
-    CUresult r = d.launchKernel(module.function(l.kernel), p.grid[0], p.grid[1], p.grid[2], l.block[0], l.block[1],
-                                l.block[2], l.smem, ctx.stream(), params, nullptr);
+    CUresult r = launchOne(ctx, layer.function(entry, plan, p), p.grid, l.block, l.smem, params);
     if (r != CUDA_SUCCESS)
       return cuCheck(r, "cuLaunchKernel")
           .prefixed("launch of kernel '" + l.kernel + "' (grid " + dims3(p.grid) + ", block " + dims3(l.block) +
-                    ", smem " + std::to_string(l.smem) + ") for " + who + " (" + ml.locationString() + ") at batch " +
-                    std::to_string(shape.batch) + ", seqlen " + std::to_string(shape.seqlen) + " failed: ");
+                    ", smem " + std::to_string(l.smem) + ") for " + who() + " (" + ml.locationString() +
+                    ") at batch " + std::to_string(shape.batch) + ", seqlen " + std::to_string(shape.seqlen) +
+                    " failed: ");
   }
   return Status::ok();
 }
 
 }  // namespace
+
+CUfunction LayerImpl::function(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p) const {
+  // functions[] follows ManifestLayer::entryLists(): forward, step, forward_index32, step_index32.
+  const size_t list = (entry == SSMRT_ENTRY_STEP ? 1 : 0) + (plan.index32 ? 2 : 0);
+  const std::vector<ManifestLaunch> &launches = *manifest->entryLists()[list].launches;
+  const size_t index = size_t(p.launch - launches.data());
+  return index < functions[list].size() ? functions[list][index] : nullptr;
+}
+
+std::shared_ptr<const CachedCall> LayerImpl::lastCall(ssmrt_entry entry) const {
+  std::lock_guard<std::mutex> lock(callMutex_);
+  return lastCall_[entry == SSMRT_ENTRY_STEP ? 1 : 0];
+}
+
+void LayerImpl::setLastCall(ssmrt_entry entry, std::shared_ptr<const CachedCall> call) const {
+  std::shared_ptr<const CachedCall> old;  // released after the lock
+  std::lock_guard<std::mutex> lock(callMutex_);
+  old = std::move(lastCall_[entry == SSMRT_ENTRY_STEP ? 1 : 0]);
+  lastCall_[entry == SSMRT_ENTRY_STEP ? 1 : 0] = std::move(call);
+}
 
 void setLaunchHookForTesting(LaunchHook hook, void *user) {
   gLaunchHook = hook;

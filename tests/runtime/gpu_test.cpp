@@ -39,6 +39,12 @@ struct Driver {
   R (*memcpyHtoD)(unsigned long long, const void *, size_t) = nullptr;
   R (*memcpyDtoH)(void *, unsigned long long, size_t) = nullptr;
   R (*streamSynchronize)(void *) = nullptr;
+  R (*streamBeginCapture)(void *, int) = nullptr;
+  R (*streamEndCapture)(void *, void **) = nullptr;
+  R (*graphInstantiate)(void **, void *, unsigned long long) = nullptr;
+  R (*graphLaunch)(void *, void *) = nullptr;
+  R (*graphExecDestroy)(void *) = nullptr;
+  R (*graphDestroy)(void *) = nullptr;
   void *context = nullptr;
   std::string why;  // non-empty: no GPU here, and why
 
@@ -66,6 +72,12 @@ struct Driver {
       bind(d.memcpyHtoD, "cuMemcpyHtoD_v2");
       bind(d.memcpyDtoH, "cuMemcpyDtoH_v2");
       bind(d.streamSynchronize, "cuStreamSynchronize");
+      bind(d.streamBeginCapture, "cuStreamBeginCapture_v2");
+      bind(d.streamEndCapture, "cuStreamEndCapture");
+      bind(d.graphInstantiate, "cuGraphInstantiateWithFlags");
+      bind(d.graphLaunch, "cuGraphLaunch");
+      bind(d.graphExecDestroy, "cuGraphExecDestroy");
+      bind(d.graphDestroy, "cuGraphDestroy");
       if (!d.why.empty()) return d;
       int count = 0, dev = 0;
       if (d.init(0) != 0 || d.deviceGetCount(&count) != 0 || count == 0) {
@@ -87,25 +99,35 @@ struct Driver {
 
 #define CU(call) ASSERT_EQ((call), 0) << #call
 
+// The toy kernel follows the device contract (runtime/device/CONTRACT.md): it waits for
+// the previous kernel at griddepcontrol.wait before reading anything, since the runtime
+// launches with programmatic dependent launch on sm_90 and newer. toy_scan_i32 is the same
+// with 32-bit offsets, for the index32 lists.
 const char *kToySource = R"(#include "ssmrt/abi.h"
-extern "C" __global__ void toy_scan(ssm_launch_args a) {
-  const long long D = 256;
-  long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-  if (i >= a.batch * D) return;
-  long long b = i / D, d = i % D;
+template <class I>
+__device__ void toy(const ssm_launch_args &a) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+  const I D = 256;
+  I i = I(blockIdx.x) * I(blockDim.x) + I(threadIdx.x);
+  if (i >= I(a.batch) * D) return;
+  I b = i / D, d = i % D;
   const ssm_tensor_arg &x = a.tensors[0], &p = a.tensors[1], &y = a.tensors[2];
   float h = (a.flags & SSM_FLAG_HAS_H0) ? ((const float *)a.h0[0])[b * D + d] : 0.0f;
-  float coef = ((const float *)p.data)[d * p.strides[0]];
-  for (long long l = 0; l < a.seqlen; ++l) {
-    float xv = ((const float *)x.data)[b * x.strides[0] + l * x.strides[1] + d * x.strides[2]];
+  float coef = ((const float *)p.data)[d * I(p.strides[0])];
+  for (I l = 0; l < I(a.seqlen); ++l) {
+    float xv = ((const float *)x.data)[b * I(x.strides[0]) + l * I(x.strides[1]) + d * I(x.strides[2])];
     h = __fmaf_rn(coef, h, xv);
-    ((float *)y.data)[b * y.strides[0] + l * y.strides[1] + d * y.strides[2]] = h;
+    ((float *)y.data)[b * I(y.strides[0]) + l * I(y.strides[1]) + d * I(y.strides[2])] = h;
   }
   if (a.flags & SSM_FLAG_WRITE_HT) ((float *)a.hT[0])[b * D + d] = h;
 }
+extern "C" __global__ void toy_scan(ssm_launch_args a) { toy<long long>(a); }
+extern "C" __global__ void toy_scan_i32(ssm_launch_args a) { toy<int>(a); }
 )";
 
-std::string toyPack(std::vector<ssmrt::PackEntry> extra = {}, bool withSource = true) {
+std::string toyPack(std::vector<ssmrt::PackEntry> extra = {}, bool withSource = true, bool index32 = false) {
   using namespace ssmrt;
   Manifest m;
   m.compiler = "gpu_test";
@@ -123,6 +145,11 @@ std::string toyPack(std::vector<ssmrt::PackEntry> extra = {}, bool withSource = 
   launch.grid[0] = GridRule{kD, true, 0, 128};
   l.forward = {launch};
   l.step = {launch};
+  if (index32) {
+    launch.kernel = "toy_scan_i32";
+    l.forwardIndex32 = {launch};
+    l.stepIndex32 = {launch};
+  }
   m.layers = {l};
   std::vector<PackEntry> entries = {{"manifest.json", writeManifest(m)}};
   if (withSource) entries.push_back({"source.cu", kToySource});
@@ -276,6 +303,101 @@ TEST(Gpu, ThreadsOnTheirOwnStreamsMatchOneThreadAndCompileOnce) {
     threads.emplace_back([&, t] { outs[size_t(t)] = runToy(pack, shared.path() + "/cold", 100 + unsigned(t), 1 + t, 33); });
   for (auto &th : threads) th.join();
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(outs[size_t(t)].error, "") << "thread " << t;
+}
+
+// Decode steps with programmatic dependent launch (the default on sm_90 and newer),
+// without it (SSMRT_NO_PDL=1), and captured into a CUDA graph on the context's stream and
+// replayed: each the CPU reference bit for bit. Each also with index32 lists in the pack.
+TEST(Gpu, StepsWithAndWithoutPdlAndInAGraphMatchTheReference) {
+  REQUIRE_GPU();
+  Driver &d = Driver::get();
+  constexpr int64_t kBatch = 3;
+  constexpr int kSteps = 40;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f), decay(0.5f, 0.99f);
+  std::vector<float> x(size_t(kBatch * kD)), a(kD), h0(size_t(kBatch * kD));
+  for (float &v : x) v = u(rng);
+  for (float &v : a) v = decay(rng);
+  for (float &v : h0) v = u(rng);
+  std::vector<float> href = h0;
+  for (int i = 0; i < kSteps; ++i)
+    for (size_t k = 0; k < href.size(); ++k) href[k] = std::fma(a[k % kD], href[k], x[k]);
+
+  unsigned long long dx = 0, da = 0, dy = 0;
+  CU(d.memAlloc(&dx, x.size() * 4));
+  CU(d.memAlloc(&da, a.size() * 4));
+  CU(d.memAlloc(&dy, x.size() * 4));
+  CU(d.memcpyHtoD(dx, x.data(), x.size() * 4));
+  CU(d.memcpyHtoD(da, a.data(), a.size() * 4));
+  auto tensor = [](unsigned long long p, std::initializer_list<int64_t> sizes) {
+    ssmrt_tensor t{};
+    t.data = reinterpret_cast<void *>(p);
+    t.dtype = SSMRT_DTYPE_F32;
+    t.rank = int32_t(sizes.size());
+    int k = 0;
+    for (int64_t v : sizes) t.sizes[k++] = v;
+    int64_t stride = 1;
+    for (int i = t.rank - 1; i >= 0; --i) t.strides[i] = stride, stride *= t.sizes[i];
+    return t;
+  };
+  ssmrt_tensor step[3] = {tensor(dx, {kBatch, kD}), tensor(da, {kD}), tensor(dy, {kBatch, kD})};
+
+  ssmrt_test::ScratchDir cache;
+  const char *modes[] = {"default (PDL on sm_90+)", "SSMRT_NO_PDL=1", "CUDA graph"};
+  for (bool index32 : {false, true}) {
+    const std::string pack = toyPack({}, true, index32);
+    for (int mode = 0; mode < 3; ++mode) {
+      SCOPED_TRACE(std::string(modes[mode]) + (index32 ? ", index32 lists" : ""));
+      if (mode == 1) ::setenv("SSMRT_NO_PDL", "1", 1);  // read when the context is created
+      else ::unsetenv("SSMRT_NO_PDL");
+      void *stream = nullptr;
+      CU(d.streamCreate(&stream, 1 /* non-blocking */));
+      ssmrt_context_options o;
+      ssmrt_context_options_init(&o);
+      o.stream = stream;
+      o.cache_dir = cache.path().c_str();
+      ssmrt_context *ctx = nullptr;
+      ssmrt_module *m = nullptr;
+      ssmrt_layer *l = nullptr;
+      ssmrt_state *st = nullptr;
+      ASSERT_EQ(ssmrt_context_create(&o, &ctx), SSMRT_OK) << ssmrt_last_error();
+      ::unsetenv("SSMRT_NO_PDL");
+      ASSERT_EQ(ssmrt_module_load_memory(ctx, pack.data(), pack.size(), &m), SSMRT_OK) << ssmrt_last_error();
+      ASSERT_EQ(ssmrt_module_prepare(m), SSMRT_OK) << ssmrt_last_error();  // no compile during capture
+      ASSERT_EQ(ssmrt_module_layer(m, 0, &l), SSMRT_OK);
+      ASSERT_EQ(ssmrt_state_create(l, kBatch, &st), SSMRT_OK) << ssmrt_last_error();
+      ASSERT_EQ(ssmrt_state_restore(st, h0.data(), h0.size() * 4), SSMRT_OK) << ssmrt_last_error();
+      if (mode < 2) {
+        for (int i = 0; i < kSteps; ++i) ASSERT_EQ(ssmrt_layer_step(l, step, 3, st), SSMRT_OK) << ssmrt_last_error();
+      } else {
+        ASSERT_EQ(ssmrt_context_synchronize(ctx), SSMRT_OK);
+        CU(d.streamBeginCapture(stream, 1 /* CU_STREAM_CAPTURE_MODE_THREAD_LOCAL */));
+        bool ok = true;
+        for (int i = 0; ok && i < kSteps; ++i) ok = ssmrt_layer_step(l, step, 3, st) == SSMRT_OK;
+        std::string error = ssmrt_last_error();
+        void *graph = nullptr, *exec = nullptr;
+        CU(d.streamEndCapture(stream, &graph));
+        ASSERT_TRUE(ok) << error;
+        CU(d.graphInstantiate(&exec, graph, 0));
+        CU(d.graphLaunch(exec, stream));
+        CU(d.streamSynchronize(stream));
+        d.graphExecDestroy(exec);
+        d.graphDestroy(graph);
+      }
+      std::vector<float> h(h0.size()), y(x.size());
+      ASSERT_EQ(ssmrt_state_save(st, h.data(), h.size() * 4), SSMRT_OK) << ssmrt_last_error();
+      CU(d.memcpyDtoH(y.data(), dy, y.size() * 4));
+      EXPECT_EQ(h, href);
+      EXPECT_EQ(y, href);  // y is the state after the last step
+      ssmrt_state_release(st);
+      ssmrt_module_release(m);
+      ssmrt_context_release(ctx);
+      d.streamDestroy(stream);
+    }
+  }
+  d.memFree(dx);
+  d.memFree(da);
+  d.memFree(dy);
 }
 
 TEST(Gpu, HostileCallsWithADeviceLeaveTheContextUsable) {

@@ -297,6 +297,16 @@ TEST_F(HostPath, TimingForward) {
   });
 }
 
+TEST_F(HostPath, TimingForwardShapeChangingEveryCall) {
+  // Two sequence lengths alternated: every call validates and plans from scratch.
+  std::vector<std::vector<ssmrt_tensor>> sets = {mambaTensors(8, 2048, false), mambaTensors(8, 2047, false)};
+  const int32_t n = int32_t(sets[0].size());
+  int i = 0;
+  timeCalls("ssmrt_layer_forward, seqlen 2048 / 2047 alternated", [&] {
+    if (ssmrt_layer_forward(layer, sets[size_t(i++ & 1)].data(), n, nullptr, nullptr) != SSMRT_OK) std::abort();
+  });
+}
+
 TEST_F(HostPath, TimingRejectedCall) {
   // The failure path keeps its messages; it is timed only to see it stays reasonable.
   ssmrt_state *state = newState(1);

@@ -308,7 +308,18 @@ SSMRT_API ssmrt_status ssmrt_layer_forward(const ssmrt_layer *layer, const ssmrt
                                            ssmrt_state *final_state);
 
 /* Runs one time step: in/out tensors are [batch, dims...], params [dims...]; state is read
- * and updated in place. Queued on the context's stream like ssmrt_layer_forward. */
+ * and updated in place. Queued on the context's stream like ssmrt_layer_forward.
+ *
+ * Both calls may be captured into a CUDA graph (stream capture on the context's stream).
+ * On sm_90 and newer, kernels are launched with programmatic dependent launch
+ * (CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION): a kernel may start while the
+ * previous kernel on the stream finishes, and waits for it before reading memory
+ * (runtime/FORMAT.md, "Launches"). The environment variable SSMRT_NO_PDL=1, read when a
+ * context is created, turns this off for that context.
+ *
+ * A call whose tensors have the dtypes, ranks, sizes and strides of the previous
+ * successful call of the same layer and entry (and states of the same size) only has its
+ * addresses checked; the rest of that call's validation and launch plan is reused. */
 SSMRT_API ssmrt_status ssmrt_layer_step(const ssmrt_layer *layer, const ssmrt_tensor *tensors,
                                         int32_t tensor_count, ssmrt_state *state);
 
