@@ -252,35 +252,29 @@ __device__ __forceinline__ void ssd_forward(const ssm_launch_args& a) {
     const int len = len_all - t0 < kQ ? len_all - t0 : kQ;
 
     // ---- stage the chunk: B, C (per t, n), u (per t, row), h_prev; decays and their sums.
-    // Unrolled so that 16 iterations' loads are in flight at once (the chunk's staging is a
-    // few round trips to L2, not one per element).
+    // Unrolled, and every load unconditional (steps past the end read the last step and are
+    // zeroed after): a load under a branch stays in its basic block, and the first version,
+    // which guarded them, waited out one L2 round trip per element (2.7 ms at shape 1, PERF.md).
 #pragma unroll 16
     for (int i = tid; i < kQ * kN; i += T::kBlock) {
       const int t = i / kN, n = i % kN;
-      float bv = 0.0f, cv = 0.0f;
-      if (t < len) {
-        typename L::NIn ni;
-        typename L::NStep ns;
-        L::n_load(a, b, t0 + t, n, ni);
-        L::n_step(ni, ns);
-        bv = L::input_n(typename L::ElemConst{}, ns);
-        cv = L::n_coef(ns);
-      }
-      Bs[t * kLdN + n] = bv;
-      Cs[t * kLdN + n] = cv;
+      typename L::NIn ni;
+      typename L::NStep ns;
+      L::n_load(a, b, t0 + (t < len ? t : len - 1), n, ni);
+      L::n_step(ni, ns);
+      const bool in = t < len;
+      Bs[t * kLdN + n] = in ? L::input_n(typename L::ElemConst{}, ns) : 0.0f;
+      Cs[t * kLdN + n] = in ? L::n_coef(ns) : 0.0f;
     }
 #pragma unroll 16
     for (int i = tid; i < kQ * kCols; i += T::kBlock) {
       const int t = i / kCols;
-      float u = 0.0f;
-      if (t < len && px < cols) {
-        RowIn ri;
-        RowStep rs;
-        L::row_load(a, b, t0 + t, rowx, ri);
-        L::row_step(rcx, ri, rs);
-        u = L::input_row(rcx, rs);
-      }
-      Xt[px * kLdQ + t] = u;
+      RowIn ri;
+      RowStep rs;
+      L::row_load(a, b, t0 + (t < len ? t : len - 1), rowx, ri);
+      L::row_step(rcx, ri, rs);
+      const float u = L::input_row(rcx, rs);
+      Xt[px * kLdQ + t] = t < len && px < cols ? u : 0.0f;
     }
 #pragma unroll
     for (int i = 0; i < kMTW; ++i) {
@@ -302,15 +296,13 @@ __device__ __forceinline__ void ssd_forward(const ssm_launch_args& a) {
 #pragma unroll
       for (int e = 0; e < 2; ++e) {
         const int t = 2 * lane + e;
-        lg[e] = 0.0f;
-        if (t < len) {
-          RowIn ri;
-          RowStep rs;
-          L::row_load(a, b, t0 + t, row0, ri);
-          L::row_step(rc0, ri, rs);
-          const float d = L::row_decay(rc0, rs);
-          lg[e] = d == 0.0f ? -16384.0f : log2f(d);  // an underflowed decay: far below 2^-126
-        }
+        RowIn ri;
+        RowStep rs;
+        L::row_load(a, b, t0 + (t < len ? t : len - 1), row0, ri);
+        L::row_step(rc0, ri, rs);
+        const float d = L::row_decay(rc0, rs);
+        // An underflowed decay: far below 2^-126. Steps past the end: the identity.
+        lg[e] = t < len ? (d == 0.0f ? -16384.0f : log2f(d)) : 0.0f;
       }
       const double s0 = lg[0], s1 = s0 + double(lg[1]);
       double incl = s1;
@@ -336,6 +328,15 @@ __device__ __forceinline__ void ssd_forward(const ssm_launch_args& a) {
     // ---- outputs of steps [16 warp, 16 warp + 16): G = C B^T (causal tiles), G X, C h_prev.
     const bool live = c > 0 || has_h0;  // h_prev is zero otherwise
     const int tr0 = 16 * warp + g, tr1 = tr0 + 8;
+    // The row loads of this warp's outputs, issued now so that the products below hide them.
+    RowIn ro[kNT][4];
+#pragma unroll
+    for (int nt = 0; nt < kNT; ++nt)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int t = e < 2 ? tr0 : tr1, p = 8 * nt + 2 * q + (e & 1);
+        L::row_load(a, b, t0 + (t < len ? t : len - 1), rbase + (p < cols ? p : cols - 1), ro[nt][e]);
+      }
     const int nts = 2 * warp + 2;  // n8 tiles of s with s <= 16 warp + 15
     float gacc[kQ / 8][4];
     float yi[kNT][4], yv[kNT][4];
@@ -422,11 +423,9 @@ __device__ __forceinline__ void ssd_forward(const ssm_launch_args& a) {
           if (t < len && p < cols) {
             typename L::Red red[L::kRed];
             red[0] = fmaf(et[e >> 1], yi[nt][e], yv[nt][e]);
-            RowIn ri;
             RowStep rs;
-            L::row_load(a, b, t0 + t, rbase + p, ri);
-            L::row_step(rcy[nt][e & 1], ri, rs);
-            L::row_out(a, b, t0 + t, rbase + p, rcy[nt][e & 1], ri, rs, red);
+            L::row_step(rcy[nt][e & 1], ro[nt][e], rs);
+            L::row_out(a, b, t0 + t, rbase + p, rcy[nt][e & 1], ro[nt][e], rs, red);
           }
         }
     }
