@@ -66,12 +66,15 @@ std::string storageName(sema::DType t) {
 /// ("Configuration rules"): 4 states per lane and 4 warps for N = 16, 8 states and 2 warps for
 /// N = 64, N / 8 states with 2 rows per lane for the scalar-decay (Mamba-2) form; complex
 /// states at most 4 per lane (twice the registers). The batch is unknown at compile time, so
-/// the batch-1 pick (<4, 32, 2>) is not taken.
+/// the batch-1 pick (<4, 32, 2>) is not taken. The N = 64 pick of 2 warps was measured with
+/// 32-bit offsets (index32); the 64-bit entry keeps 4 warps there: with 2 warps each thread
+/// issues twice the per-(t, n) loads of a tile, each with a 64-bit offset (SASS: 2877 against
+/// 2484 instructions per tile at 4 warps; measured 0.2959 against 0.2581 ms, PERF.md).
 struct LaneChoice {
   int states, g, tile, warps, rows;
 };
 
-LaneChoice chooseLane(int64_t n, bool complex, bool rowForm) {
+LaneChoice chooseLane(int64_t n, bool complex, bool rowForm, bool index32) {
   auto pow2 = [](int64_t g) { return g >= 1 && g <= 32 && (g & (g - 1)) == 0; };
   if (rowForm && n % 8 == 0 && n / 8 >= 1)
     return {static_cast<int>(n / 8), 8, 8, 4, 2};
@@ -79,7 +82,7 @@ LaneChoice chooseLane(int64_t n, bool complex, bool rowForm) {
   for (int s = want; s >= 1; s /= 2)
     if (n % s == 0 && pow2(n / s)) {
       int g = static_cast<int>(n / s);
-      return {s, g, std::max(g, 16), n <= 16 ? 4 : 2, 1};
+      return {s, g, std::max(g, 16), n <= 16 || (!index32 && !complex) ? 4 : 2, 1};
     }
   for (int g : {1, 2, 4, 8, 16, 32}) // N not a multiple of the preferred state count
     if (n % g == 0 && n / g <= 32)
@@ -147,7 +150,8 @@ public:
       return true;
     }
     detectRowForm();
-    lane_ = chooseLane(kN_, complex_, rowForm_);
+    lane_ = chooseLane(kN_, complex_, rowForm_, false);
+    lane32_ = chooseLane(kN_, complex_, rowForm_, true);
     if (!lane_.states)
       return fail("layer " + name_ + ": the inner dim " + inner_ + " = " + std::to_string(kN_) +
                   " cannot be split into a power-of-two number of lanes");
@@ -468,15 +472,18 @@ private:
     inputN_ = n;
   }
 
-  /// Element offset of tensor `in` (or an out) at the current (b, t, row indices, n).
+  /// Element offset of tensor `in` (or an out) at the current (b, t, row indices, n). The lane
+  /// form's struct is a template on its index type `I` (CONTRACT.md, "Index width"): `int` for
+  /// the index32 entries, whose offsets and strides the runtime guarantees below 2^31.
   std::string offset(int slot, const std::vector<std::string> &dims, bool step) {
     std::ostringstream o;
-    std::string s = "a.tensors[" + std::to_string(slot) + "].strides[";
+    std::string s = (dense_ ? "" : "(I)") + std::string("a.tensors[") + std::to_string(slot) + "].strides[";
+    const char *cast = dense_ ? " + (long long)" : " + (I)";
     int axis = 0;
     o << "0";
     if (step) {
-      o << " + (long long)b * " << s << axis++ << "]";
-      o << " + (long long)t * " << s << axis++ << "]";
+      o << cast << "b * " << s << axis++ << "]";
+      o << cast << "t * " << s << axis++ << "]";
     }
     for (const std::string &d : dims) {
       std::string idx = d == inner_ ? "n" : std::find(rows_.begin(), rows_.end(), d) != rows_.end() ? "i_" + d : "0";
@@ -486,7 +493,7 @@ private:
       else if (g != groups_.end()) // head h reads group h / (H / G)
         idx = "(i_" + g->second + " / " + std::to_string(size(g->second) / size(d)) + ")";
       if (idx != "0")
-        o << " + (long long)" << idx << " * " << s << axis << "]";
+        o << cast << idx << " * " << s << axis << "]";
       ++axis;
     }
     return o.str();
@@ -515,6 +522,18 @@ private:
 
   std::string rowIndices() {
     std::ostringstream o;
+    if (!dense_) {
+      // The lane skeletons pass 0 <= row < kRows (< 2^31): 32-bit unsigned arithmetic, and the
+      // outermost row dim is what is left (no modulo).
+      if (rows_.size() <= 1)
+        return rows_.empty() ? "" : "    const int i_" + rows_[0] + " = row;\n";
+      o << "    unsigned rem_ = static_cast<unsigned>(row);\n";
+      for (size_t k = rows_.size(); k-- > 1;)
+        o << "    const int i_" << rows_[k] << " = int(rem_ % " << size(rows_[k]) << "u); rem_ /= " << size(rows_[k])
+          << "u;\n";
+      o << "    const int i_" << rows_[0] << " = int(rem_);\n";
+      return o.str();
+    }
     o << "    long long rem_ = row;\n";
     for (size_t k = rows_.size(); k-- > 0;) {
       o << "    const long long i_" << rows_[k] << " = rem_ % " << size(rows_[k]) << "; rem_ /= "
@@ -595,7 +614,10 @@ private:
     std::string S = complex_ ? "ssm::cfloat" : "float";
     os << "\n// ---- layer " << name_ << " (" << sm_.path(L.loc.file) << ":" << L.loc.line << ")\n";
     os << "namespace ssmc_" << name_ << " {\n";
-    os << "struct L {\n";
+    if (dense_)
+      os << "struct L {\n";
+    else // L: 64-bit element offsets; L32: 32-bit, for the index32 entries
+      os << "template <class I>\nstruct LT {\n";
     os << "  using S = " << S << ";\n  using Red = " << redType_ << ";\n";
     os << "  static constexpr long long kRows = " << kRows_ << ";\n";
     os << "  static constexpr int kN = " << kN_ << ";\n";
@@ -746,8 +768,10 @@ private:
       os << "}  // namespace ssmc_" << name_ << "\n";
       return;
     }
-    os << "using Cfg = ssm::LaneCfg<" << lane_.states << ", " << lane_.tile << ", " << lane_.warps << ", 0, 0, "
-       << lane_.rows << ">;\n";
+    os << "using L = LT<long long>;\nusing L32 = LT<int>;\n";
+    for (const auto &[cfg, c] : {std::pair<const char *, const LaneChoice &>{"Cfg", lane_}, {"Cfg32", lane32_}})
+      os << "using " << cfg << " = ssm::LaneCfg<" << c.states << ", " << c.tile << ", " << c.warps << ", 0, 0, "
+         << c.rows << ">;\n";
     // Decode: 4 states per thread, 8 warps at N = 16 (CONTRACT.md); N / 4 threads per row else.
     int stepStates = kN_ % 4 == 0 && (kN_ / 4 & (kN_ / 4 - 1)) == 0 && kN_ / 4 <= 32 ? 4 : lane_.states;
     os << "using StepCfg = ssm::StepCfg<" << stepStates << ", " << (kN_ <= 16 ? 8 : 4) << ">;\n";
@@ -861,37 +885,45 @@ private:
   /// The forward and step entries, each twice: with 64-bit element offsets (`L`, the manifest's
   /// forward/step) and with 32-bit ones (`L32`, forward_index32/step_index32, which the runtime
   /// takes when every offset of the call is below 2^31).
+  /// The forward and step entries, each twice: with 64-bit element offsets (`L`, the manifest's
+  /// forward/step) and with 32-bit ones (`L32`, forward_index32/step_index32, which the runtime
+  /// takes when every offset of the call is below 2^31).
   void emitKernels(ssmrt::ManifestLayer &ml) {
     std::string ns = "ssmc_" + name_;
-    int rpw = 32 / lane_.g;
-    int64_t rowsPerBlock = static_cast<int64_t>(rpw) * lane_.rows * lane_.warps;
-    int64_t rowBlocks = (kRows_ + rowsPerBlock - 1) / rowsPerBlock;
-    int block = 32 * lane_.warps;
-    // The manifest's numbers and the skeleton's traits must agree: checked when NVRTC compiles.
-    os << "static_assert(ssm::DiagLane<" << ns << "::L, " << ns << "::Cfg>::kRowBlocks == " << rowBlocks
-       << ", \"launch rule of " << name_ << "_fwd disagrees with the skeleton\");\n";
-    os << "static_assert(ssm::DiagLane<" << ns << "::L, " << ns << "::Cfg>::kBlock == " << block << ", \"block\");\n";
     int stepG = static_cast<int>(kN_ / stepStates_), stepBlock = 32 * (kN_ <= 16 ? 8 : 4);
-    os << "static_assert(ssm::DiagStepTraits<" << ns << "::L, " << ns << "::StepCfg>::kUnits == "
-       << kRows_ * stepG << ", \"launch rule of " << name_ << "_step disagrees with the skeleton\");\n";
-    os << "static_assert(ssm::DiagStepTraits<" << ns << "::L, " << ns << "::StepCfg>::kBlock == " << stepBlock
-       << ", \"step block\");\n";
-    std::string fwd = "ssm_" + name_ + "_fwd", step = "ssm_" + name_ + "_step";
-    os << "extern \"C\" __global__ void __launch_bounds__(" << block << ") " << fwd
-       << "(ssm_launch_args a) { ssm::diag_lane_forward<" << ns << "::L, " << ns << "::Cfg>(a); }\n";
-    os << "extern \"C\" __global__ void __launch_bounds__(" << stepBlock << ") " << step
-       << "(ssm_launch_args a) { ssm::diag_step<" << ns << "::L, " << ns << "::StepCfg>(a); }\n";
+    for (bool narrow : {false, true}) {
+      const LaneChoice &lane = narrow ? lane32_ : lane_;
+      std::string Lt = ns + (narrow ? "::L32" : "::L"), cfg = ns + (narrow ? "::Cfg32" : "::Cfg");
+      std::string suffix = narrow ? "_i32" : "";
+      int rpw = 32 / lane.g;
+      int64_t rowsPerBlock = static_cast<int64_t>(rpw) * lane.rows * lane.warps;
+      int64_t rowBlocks = (kRows_ + rowsPerBlock - 1) / rowsPerBlock;
+      int block = 32 * lane.warps;
+      std::string fwd = "ssm_" + name_ + "_fwd" + suffix, step = "ssm_" + name_ + "_step" + suffix;
+      // The manifest's numbers and the skeleton's traits must agree: checked when NVRTC compiles.
+      os << "static_assert(ssm::DiagLane<" << Lt << ", " << cfg << ">::kRowBlocks == " << rowBlocks
+         << ", \"launch rule of " << fwd << " disagrees with the skeleton\");\n";
+      os << "static_assert(ssm::DiagLane<" << Lt << ", " << cfg << ">::kBlock == " << block << ", \"block\");\n";
+      os << "static_assert(ssm::DiagStepTraits<" << Lt << ", " << ns << "::StepCfg>::kUnits == " << kRows_ * stepG
+         << ", \"launch rule of " << step << " disagrees with the skeleton\");\n";
+      os << "static_assert(ssm::DiagStepTraits<" << Lt << ", " << ns << "::StepCfg>::kBlock == " << stepBlock
+         << ", \"step block\");\n";
+      os << "extern \"C\" __global__ void __launch_bounds__(" << block << ") " << fwd
+         << "(ssm_launch_args a) { ssm::diag_lane_forward<" << Lt << ", " << cfg << ">(a); }\n";
+      os << "extern \"C\" __global__ void __launch_bounds__(" << stepBlock << ") " << step
+         << "(ssm_launch_args a) { ssm::diag_step<" << Lt << ", " << ns << "::StepCfg>(a); }\n";
 
-    ssmrt::ManifestLaunch f;
-    f.kernel = fwd;
-    f.block[0] = static_cast<uint32_t>(block);
-    f.grid[0] = {rowBlocks, true, 0, 1};
-    ml.forward.push_back(f);
-    ssmrt::ManifestLaunch s;
-    s.kernel = step;
-    s.block[0] = static_cast<uint32_t>(stepBlock);
-    s.grid[0] = {kRows_ * stepG, true, 0, stepBlock};
-    ml.step.push_back(s);
+      ssmrt::ManifestLaunch f;
+      f.kernel = fwd;
+      f.block[0] = static_cast<uint32_t>(block);
+      f.grid[0] = {rowBlocks, true, 0, 1};
+      (narrow ? ml.forwardIndex32 : ml.forward).push_back(f);
+      ssmrt::ManifestLaunch s;
+      s.kernel = step;
+      s.block[0] = static_cast<uint32_t>(stepBlock);
+      s.grid[0] = {kRows_ * stepG, true, 0, stepBlock};
+      (narrow ? ml.stepIndex32 : ml.step).push_back(s);
+    }
     ml.strategy = "lane";
   }
 
@@ -911,7 +943,7 @@ private:
   std::vector<std::string> rowTypes_, redTypes_;
   std::string redType_;
   std::vector<const sema::Tensor *> outs_;
-  LaneChoice lane_{};
+  LaneChoice lane_{}, lane32_{}; // configurations of the 64-bit and the index32 entries
   int stepStates_ = 1;
   // The scalar-decay (Mamba-2) form: decay a row value, input = row value x per-n input,
   // contrib linear in h (CONTRACT.md, kDecayPerRow).
