@@ -439,6 +439,7 @@ private:
         return -1;
       return static_cast<int>(a.getArgNumber() - numInputs);
     };
+    rowDecayR_ = rowValue(y->getOperand(0));
     auto nInput = [&](Value v) -> int {
       auto a = dyn_cast<BlockArgument>(v);
       if (!a || a.getOwner() != &elem || a.getArgNumber() >= numInputs)
@@ -673,8 +674,8 @@ private:
       for (size_t j = 0; j < rowTypes_.size(); ++j)
         outs += ", &rs.r" + std::to_string(j);
       os << "    " << name_ << "_row(" << join(regionArgs(true, true, false), outs) << ");\n";
-      if (rowForm_ && decayLog2_)
-        os << "    rs.r" << decayR_ << " = ssm::ex2_acc(rs.r" << decayR_ << ");\n";
+      if (rowDecayR_ >= 0 && decayLog2_)
+        os << "    rs.r" << rowDecayR_ << " = ssm::ex2_acc(rs.r" << rowDecayR_ << ");\n";
     }
     os << "    (void)rc; (void)ri; (void)rs;\n  }\n";
     os << F << "void n_load(const ssm_launch_args& a, int b, int t, int n, NIn& ns) {\n";
@@ -715,7 +716,7 @@ private:
       if (rowForm_ || dense_)
         break;
       bool isDecay = std::string(which) == "decay";
-      if (isDecay && decayLog2_)
+      if (isDecay && decayLog2_ && rowDecayR_ < 0) // a row-value decay is already 2^x (row_step)
         which = "decay_log2";
       os << F << "S " << which
          << "(const RowConst& rc, const ElemConst& ec, const RowStep& rs, const NStep& ns) {\n";
@@ -952,6 +953,7 @@ private:
   llvm::DenseMap<Value, std::string> elementFns_;
   std::vector<Value> setupOrder_;
   int decayR_ = -1, inputR_ = -1, inputN_ = -1; // row value indices / input index
+  int rowDecayR_ = -1; // the row value elem yields as its decay, if any (any form)
   // The chunked matrix (SSD) form on tensor cores (ssm/ssd.cuh): rows sharing one decay, the
   // input whose value is contrib's coefficient (contrib = n_coef * h).
   bool ssd_ = false;
@@ -981,6 +983,47 @@ std::set<std::string> exposeLog2Decay(ModuleOp module) {
     Value log2e = arith::ConstantOp::create(b, exp.getLoc(), b.getF32FloatAttr(1.4426950408889634f));
     Value scaled = arith::MulFOp::create(b, exp.getLoc(), exp.getOperand(), log2e);
     yield->setOperand(0, scaled);
+    if (exp->use_empty())
+      exp->erase();
+    if (auto layer = op->getParentOfType<ssm::LayerOp>())
+      layers.insert(layer.getSymName().str());
+  });
+  return layers;
+}
+
+/// When the decay is a row value (elem yields a row block argument) computed as exp(x) in the
+/// row region and read by nothing else, the row region yields x * log2(e) instead and the
+/// layer is marked as giving its decay as log2: the struct's row_step then takes 2^y with
+/// ssm::ex2_acc, once per (row, step). A decay shared by a whole row (Mamba-2's per-head
+/// decay) must not take a biased exp (CONTRACT.md); expf's range reduction also costs more
+/// instructions than the polynomial's FMAs. Returns the layers rewritten.
+std::set<std::string> exposeRowLog2Decay(ModuleOp module) {
+  std::set<std::string> layers;
+  module.walk([&](ssm::FusedOp op) {
+    auto view = ssm::KernelView::get(op);
+    if (!view || view->denseDecay)
+      return;
+    unsigned numInputs = view->inputs.size(), numR = view->numRowValues();
+    Block &elem = view->region(ssm::KernelRegion::Elem).front();
+    Operation *yield = elem.getTerminator();
+    if (yield->getNumOperands() != 2)
+      return;
+    auto arg = dyn_cast<BlockArgument>(yield->getOperand(0));
+    if (!arg || arg.getOwner() != &elem || arg.getArgNumber() < numInputs || arg.getArgNumber() >= numInputs + numR)
+      return;
+    unsigned j = arg.getArgNumber() - numInputs;
+    if (!arg.hasOneUse())
+      return;
+    for (ssm::KernelRegion k : {ssm::KernelRegion::Contrib, ssm::KernelRegion::Out})
+      if (!view->region(k).front().getArgument(numInputs + j).use_empty())
+        return;
+    Operation *rowYield = view->region(ssm::KernelRegion::Row).front().getTerminator();
+    auto exp = rowYield->getOperand(j).getDefiningOp<math::ExpOp>();
+    if (!exp || !exp.getType().isF32())
+      return;
+    OpBuilder b(rowYield);
+    Value log2e = arith::ConstantOp::create(b, exp.getLoc(), b.getF32FloatAttr(1.4426950408889634f));
+    rowYield->setOperand(j, arith::MulFOp::create(b, exp.getLoc(), exp.getOperand(), log2e));
     if (exp->use_empty())
       exp->erase();
     if (auto layer = op->getParentOfType<ssm::LayerOp>())
@@ -1138,6 +1181,8 @@ bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceMana
         dropDeadRowValues(op);
     });
   }
+  for (const std::string &l : exposeRowLog2Decay(module))
+    log2Layers.insert(l);
   std::string regions;
   {
     llvm::raw_string_ostream rs(regions);
