@@ -886,9 +886,6 @@ private:
   /// The forward and step entries, each twice: with 64-bit element offsets (`L`, the manifest's
   /// forward/step) and with 32-bit ones (`L32`, forward_index32/step_index32, which the runtime
   /// takes when every offset of the call is below 2^31).
-  /// The forward and step entries, each twice: with 64-bit element offsets (`L`, the manifest's
-  /// forward/step) and with 32-bit ones (`L32`, forward_index32/step_index32, which the runtime
-  /// takes when every offset of the call is below 2^31).
   void emitKernels(ssmrt::ManifestLayer &ml) {
     std::string ns = "ssmc_" + name_;
     int stepG = static_cast<int>(kN_ / stepStates_), stepBlock = 32 * (kN_ <= 16 ? 8 : 4);
