@@ -707,6 +707,9 @@ TEST(ReferenceEdges, S6NaNStaysInItsChannelAndUnderflowResetsTheState) {
 }
 
 TEST(ReferenceSpeed, StdlibLayers) {
+#ifdef SSMC_SANITIZED
+  GTEST_SKIP() << "timing is not meaningful in the sanitizer build";
+#endif
   // Default dims, batch 1, seqlen 64: prints each time. Mamba S6 (D 1536, N 16) must take under
   // a second even in an unoptimized build (about 60 ms at -O3).
   for (const char *f : {"mamba_s6.ssm", "mamba2_ssd.ssm", "s4d_real.ssm", "s4d_complex.ssm", "s4_legs.ssm"}) {
