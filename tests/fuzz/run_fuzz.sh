@@ -26,6 +26,12 @@ mkdir -p "$work/seeds" "$work/artifacts" "$work/corpus"
 while IFS= read -r f; do
   cp "$f" "$work/seeds/$(echo "$f" | tr '/' '_')"
 done < <(find stdlib examples tests/lit -name '*.ssm' | sort)
+# The stdlib layers again with the driver's options (the `//!` line, tests/fuzz/ssmc_fuzz.cpp).
+for f in stdlib/mamba_s6.ssm stdlib/mamba2_ssd.ssm stdlib/s4d_real.ssm stdlib/s4d_complex.ssm stdlib/s4_legs.ssm; do
+  for o in "strategy=lane dtype=bf16" "strategy=chunked dtype=f16 batch=64" "strategy=ssd dim:N=8"; do
+    { echo "//! $o"; cat "$f"; } > "$work/seeds/opt_${o//[ =:]/_}_$(basename "$f")"
+  done
+done
 
 common=(-timeout=10 -rss_limit_mb=4096 -artifact_prefix="$work/artifacts/")
 

@@ -9,6 +9,10 @@
 //   - a pass that succeeds but leaves IR that does not verify (checked after every pass).
 // A located error diagnostic is the right answer to a bad script and is not a finding.
 //
+// A first line `//! strategy=ssd dtype=bf16 batch=8 dim:N=64` sets what the driver's flags would
+// (--strategy, --dtype, --assume-batch, --dim), so the fuzzer reaches those paths too; dims are
+// passed unchecked, as a host calling compileScript could.
+//
 // Imports never touch the disk: the input is /ssmc-fuzz/input.ssm, and the only other files are
 // the stdlib's, read once at start-up and served from memory under /ssmc-fuzz-stdlib/. So
 // `import "discretize.ssm"` works, `import "input.ssm"` is a cycle, and `import "/dev/zero"` is
@@ -117,6 +121,35 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   return 0;
 }
 
+namespace {
+
+/// Reads the `//!` options line (see the top of this file) into `so` and `po`.
+void readOptions(const std::string &text, ssmc::sema::Options &so, mlir::ssm::PipelineOptions &po) {
+  if (text.rfind("//!", 0) != 0)
+    return;
+  std::istringstream line(text.substr(3, text.find('\n') == std::string::npos ? std::string::npos : text.find('\n') - 3));
+  std::string word;
+  while (line >> word) {
+    auto eq = word.find('=');
+    if (eq == std::string::npos)
+      continue;
+    std::string key = word.substr(0, eq), value = word.substr(eq + 1);
+    if (key == "strategy") {
+      po.forceStrategy = value;
+    } else if (key == "dtype") {
+      if (auto dt = ssmc::sema::parseDType(value); dt && *dt != ssmc::sema::DType::C64)
+        so.defaultDType = *dt;
+    } else if (key == "batch") {
+      long long b = std::strtoll(value.c_str(), nullptr, 10); // the driver's bound: 1 to 2^20
+      po.batch = b >= 1 && b <= (1ll << 20) ? b : 1;
+    } else if (key.rfind("dim:", 0) == 0 && key.size() > 4) {
+      so.dimOverrides[key.substr(4)] = std::strtoll(value.c_str(), nullptr, 10);
+    }
+  }
+}
+
+} // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const std::string text(reinterpret_cast<const char *>(data), size);
 
@@ -124,6 +157,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ssmc::SourceManager sm;
   ssmc::DiagEngine diags(sm);
   ssmc::sema::Options so;
+  mlir::ssm::PipelineOptions po;
+  readOptions(text, so, po);
   so.includeDirs = {kStdlibDir};
   so.readImport = [&](const std::string &path) -> std::optional<std::string> {
     if (path == kInputPath)
@@ -172,7 +207,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::PassManager pm(&ctx);
   pm.enableVerifier(false); // VerifyEachPass does it, telling a broken pass from a failing one
   pm.addInstrumentation(std::make_unique<VerifyEachPass>(mlirErrors));
-  mlir::ssm::buildSsmPipeline(pm, mlir::ssm::PipelineOptions());
+  mlir::ssm::buildSsmPipeline(pm, po);
   bool passed = mlir::succeeded(pm.run(*module));
   if (!passed && mlirErrors == 0)
     bug("the ssm pipeline failed without an error diagnostic");
