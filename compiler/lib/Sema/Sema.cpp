@@ -67,6 +67,11 @@ constexpr int kMaxInlineDepth = 64;
 /// each call the previous one twice grow exponentially.
 constexpr int kMaxValueDepth = 1000;
 constexpr size_t kMaxNodes = 200000;
+/// Typing work (expressions visited) is bounded too: calls that fail make no nodes, but a
+/// failing call inlined 2^30 times is still 2^30 visits. And past this many errors sema stops
+/// typing: nobody reads them (the driver prints 50), and each costs a suggestion search.
+constexpr size_t kMaxVisits = 1000000;
+constexpr unsigned kStopAfterErrors = 200;
 /// Elements of one value (the product of its dims' sizes, batch and sequence aside): 2^40 f32 is
 /// 4 TiB, more than any GPU holds, and products of a few such counts still fit in int64.
 constexpr uint64_t kMaxElements = uint64_t(1) << 40;
@@ -447,9 +452,9 @@ private:
   }
 
   Value typeExpr(const ast::Expr &e) {
-    if (sizeReported_)
+    if (sizeReported_ || diags_.errorCount() >= kStopAfterErrors)
       return fail();
-    if (nodes_ > kMaxNodes) {
+    if (nodes_ > kMaxNodes || ++visits_ > kMaxVisits) {
       // Report where the user can act: the outermost call being inlined, else this expression.
       const Loc &at = inlining_.empty() ? e.loc : outerCall_;
       diags_.error(at, show(at) + " expands to more than " + std::to_string(kMaxNodes) +
@@ -1536,6 +1541,7 @@ private:
   int depth_ = 0;
   bool depthReported_ = false;
   size_t nodes_ = 0;       // nodes made so far (kMaxNodes)
+  size_t visits_ = 0;      // typeExpr calls so far (kMaxVisits)
   bool sizeReported_ = false;
   bool elementsReported_ = false;
   Loc outerCall_;          // the expression typed outside any inlined function
