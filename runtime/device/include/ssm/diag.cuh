@@ -710,21 +710,14 @@ __device__ __forceinline__ void diag_step(const ssm_launch_args& a) {
   const long long rr = idx / kG;
   const int row = int(rr % L::kRows), b = int(rr / L::kRows);
 
-  // params depend on no earlier kernel: load them before waiting on the previous grid
+  // Wait before any load: with programmatic dependent launch the previous kernel's writes
+  // (a user's kernel updating the params included) are only guaranteed visible after it.
+  grid_dependency_wait();
   typename L::RowConst rc;
   L::row_const(a, row, rc);
   typename L::ElemConst ec[kS];
 #pragma unroll
   for (int s = 0; s < kS; ++s) L::elem_const(a, row, g * kS + s, rc, ec[s]);
-  {
-    unsigned dep = 0;  // the first word of every param struct: their loads precede the wait
-    if constexpr (sizeof(rc) >= 4) dep ^= *reinterpret_cast<const unsigned*>(&rc);
-    if constexpr (sizeof(ec[0]) >= 4) {
-#pragma unroll
-      for (int s = 0; s < kS; ++s) dep ^= *reinterpret_cast<const unsigned*>(&ec[s]);
-    }
-    grid_dependency_wait_after(dep);
-  }
 
   typename L::NIn ni[kS];
 #pragma unroll
