@@ -64,6 +64,7 @@ const DriverState &driverState() {
     bind(lib, d.streamSynchronize, "cuStreamSynchronize", &missing);
     std::string optional;  // absent from old drivers: launches fall back to cuLaunchKernel
     bind(lib, d.launchKernelEx, "cuLaunchKernelEx", &optional);
+    bind(lib, d.streamIsCapturing, "cuStreamIsCapturing", &optional);
     if (!missing.empty()) {
       s->status = Status(SSMRT_NO_DRIVER, "the CUDA driver '" + name + "' is too old: it lacks " + missing);
       return s;

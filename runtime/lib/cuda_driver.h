@@ -39,6 +39,8 @@ struct CudaDriver {
   // Optional (CUDA 11.8+ drivers): null when the driver lacks it; launches then use
   // launchKernel without programmatic dependent launch.
   CUresult (*launchKernelEx)(const CUlaunchConfig *, CUfunction, void **, void **) = nullptr;
+  // Optional: null when absent; launches then never use programmatic dependent launch.
+  CUresult (*streamIsCapturing)(CUstream, CUstreamCaptureStatus *) = nullptr;
   CUresult (*memAlloc)(CUdeviceptr *, size_t) = nullptr;
   CUresult (*memFree)(CUdeviceptr) = nullptr;
   CUresult (*memcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream) = nullptr;

@@ -311,9 +311,9 @@ SSMRT_API ssmrt_status ssmrt_layer_forward(const ssmrt_layer *layer, const ssmrt
  * and updated in place. Queued on the context's stream like ssmrt_layer_forward.
  *
  * Both calls may be captured into a CUDA graph (stream capture on the context's stream).
- * On sm_90 and newer, kernels are launched with programmatic dependent launch
- * (CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION): a kernel may start while the
- * previous kernel on the stream finishes, and waits for it before reading memory
+ * On sm_90 and newer, kernels launched during stream capture use programmatic dependent
+ * launch (CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION): a kernel may start while
+ * the previous kernel on the stream finishes, and waits for it before reading memory
  * (runtime/FORMAT.md, "Launches"). The environment variable SSMRT_NO_PDL=1, read when a
  * context is created, turns this off for that context.
  *
