@@ -19,6 +19,10 @@ void loadDialects(mlir::MLIRContext &ctx);
 mlir::OwningOpRef<mlir::ModuleOp> mlirGen(mlir::MLIRContext &ctx, const sema::Program &prog,
                                           const SourceManager &sm, DiagEngine &diags);
 
+/// An MLIR location the way the front end prints its own: "file:line:col" (the first
+/// file location inside a fused, name or call-site location), or "<unknown location>".
+std::string formatLocation(mlir::Location loc);
+
 } // namespace ssmc
 
 #endif

@@ -52,7 +52,7 @@ bool compileScript(const std::string &path, const std::optional<std::string> &te
                       : d.getSeverity() == mlir::DiagnosticSeverity::Remark  ? "remark"
                                                                              : "note";
     mlirErrors |= d.getSeverity() == mlir::DiagnosticSeverity::Error;
-    os << d.getLocation() << ": " << sev << ": " << d.str() << "\n";
+    os << formatLocation(d.getLocation()) << ": " << sev << ": " << d.str() << "\n";
     return mlir::success();
   });
   mlir::OwningOpRef<mlir::ModuleOp> module = mlirGen(ctx, prog, sm, diags);

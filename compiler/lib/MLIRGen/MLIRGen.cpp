@@ -638,6 +638,20 @@ private:
 
 } // namespace
 
+std::string formatLocation(mlir::Location loc) {
+  mlir::FileLineColLoc f;
+  loc->walk([&](mlir::Location l) {
+    if (auto fl = mlir::dyn_cast<mlir::FileLineColLoc>(l)) {
+      f = fl;
+      return mlir::WalkResult::interrupt();
+    }
+    return mlir::WalkResult::advance();
+  });
+  if (!f)
+    return "<unknown location>";
+  return f.getFilename().str() + ":" + std::to_string(f.getLine()) + ":" + std::to_string(f.getColumn());
+}
+
 mlir::OwningOpRef<mlir::ModuleOp> mlirGen(mlir::MLIRContext &ctx, const sema::Program &prog,
                                           const SourceManager &sm, DiagEngine &diags) {
   loadDialects(ctx);

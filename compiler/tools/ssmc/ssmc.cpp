@@ -66,7 +66,7 @@ options:
   --arch=LIST         with 'build' and --emit=ptx: architectures, e.g. sm_80,sm_90 (default);
                       'none' builds a source-only pack that the runtime compiles on first use
   --batch=B, --seqlen=L  with 'run': the input shape (default 2 and 64)
-  --strategy=NAME     force the kernel strategy of every fused op (lane, chunked, ssd)
+  --strategy=NAME     force the kernel strategy of every fused op (lane, chunked, ssd, dense)
   --assume-batch=N    batch size the strategy cost model assumes (default 1)
   -I DIR              add DIR to the directories searched by import (repeatable)
   --dim NAME=SIZE     set (or override) the size of a dim, e.g. --dim N=16 (repeatable)
@@ -164,8 +164,8 @@ int parseArgs(int argc, char **argv, Args &a) {
         return usageError("--dtype " + v + ": expected f32, f16 or bf16");
       a.sema.defaultDType = *dt;
     } else if (s.rfind("--strategy", 0) == 0) {
-      if (!value(i, "--strategy", v) || (v != "lane" && v != "chunked" && v != "ssd"))
-        return usageError("--strategy needs lane, chunked or ssd");
+      if (!value(i, "--strategy", v) || (v != "lane" && v != "chunked" && v != "ssd" && v != "dense"))
+        return usageError("--strategy needs lane, chunked, ssd or dense");
       a.strategy = v;
     } else if (s.rfind("--arch", 0) == 0) {
       if (!value(i, "--arch", v) || v.empty())
@@ -404,7 +404,7 @@ namespace {
 
 /// MLIR's diagnostics printed like the front end's: file:line:col: severity: message.
 void printMlirDiagnostic(mlir::Diagnostic &d) {
-  llvm::errs() << d.getLocation() << ": ";
+  llvm::errs() << ssmc::formatLocation(d.getLocation()) << ": ";
   switch (d.getSeverity()) {
   case mlir::DiagnosticSeverity::Error:
     llvm::errs() << "error: ";
