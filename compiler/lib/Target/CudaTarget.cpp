@@ -3,6 +3,7 @@
 // skeletons with it, and the manifest's launch rules, checked against the skeletons' own
 // traits by static_asserts in the generated source.
 #include "ssmc/CudaTarget.h"
+#include "ssmc/MLIRGen.h"
 #include "ssmc/RuntimeTypes.h"
 
 #include "ssm/EmitC.h"
@@ -273,7 +274,7 @@ private:
       if (d.getValue() == inner_)
         ++count;
       else if (std::find(rows_.begin(), rows_.end(), d.str()) == rows_.end()) {
-        fail(locString(where) + ": the dense setup of layer " + name_ + " computes a value over " + d.str() +
+        fail(formatLocation(where) + ": the dense setup of layer " + name_ + " computes a value over " + d.str() +
              ", which is not a row dim of the state; it must be time-invariant and per row");
         return -1;
       }
@@ -281,11 +282,6 @@ private:
     return count;
   }
 
-  std::string locString(Location l) {
-    if (auto f = dyn_cast<FileLineColLoc>(l))
-      return f.getFilename().str() + ":" + std::to_string(f.getLine()) + ":" + std::to_string(f.getColumn());
-    return "layer " + name_;
-  }
 
   /// The setup of the dense form: the element functions of the ops before the fused op (from
   /// params: ssm.eye, ssm.map through its EmitC setup function, ssm.inv and ssm.matmul
@@ -303,7 +299,7 @@ private:
         return "";
       std::string idx = c == 0 ? "0, 0" : c == 2 ? i + ", " + j : resultCount == 1 || count == 1 ? i + ", 0" : "";
       if (idx.empty()) {
-        fail(locString(where) + ": a vector over " + inner_ + " against a matrix over " + inner_ + ", " + inner_ +
+        fail(formatLocation(where) + ": a vector over " + inner_ + " against a matrix over " + inner_ + ", " + inner_ +
              " is ambiguous in the dense setup of layer " + name_);
         return "";
       }
@@ -313,7 +309,7 @@ private:
       if (&op == fused_.getOperation() || isa<ssm::ReturnOp>(op))
         continue;
       if (op.getNumResults() != 1 || !cast<RankedTensorType>(op.getResult(0).getType()).getElementType().isF32())
-        return fail(locString(op.getLoc()) + ": " + op.getName().getStringRef().str() +
+        return fail(formatLocation(op.getLoc()) + ": " + op.getName().getStringRef().str() +
                     " cannot be part of the dense setup of layer " + name_ + " (one f32 result expected)");
       Value v = op.getResult(0);
       int count = innerCount(v, op.getLoc());
@@ -358,7 +354,7 @@ private:
              << "      for (int k = 0; k < kN; ++k) acc = fmaf(" << lhs << ", " << rhs << ", acc);\n"
              << "      sh.m" << id << "[e_] = acc;\n      (void)j;\n    }\n    __syncthreads();\n";
       } else {
-        return fail(locString(op.getLoc()) + ": " + op.getName().getStringRef().str() +
+        return fail(formatLocation(op.getLoc()) + ": " + op.getName().getStringRef().str() +
                     " cannot be part of the dense setup of layer " + name_ +
                     " (eye, inv, @ and elementwise math of params are supported)");
       }

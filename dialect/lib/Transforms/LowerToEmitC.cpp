@@ -165,20 +165,14 @@ std::string describeSignature(const KernelView &k, KernelRegion kind,
       .str();
 }
 
-/// The region function's body: the region's ops, with the available inputs and
-/// the extras as arguments and one out-pointer per yielded value.
-emitc::FuncOp outlineRegion(OpBuilder &b, const KernelView &k, KernelRegion kind,
-                            StringRef layerName, ArrayRef<std::string> specifiers,
-                            const TypeConverter &converter) {
-  Region &region = k.region(kind);
-  Block &src = region.front();
-  unsigned nIn = k.inputs.size();
-  SmallVector<Value> params;
-  for (unsigned i : k.availableInputs(kind))
-    params.push_back(src.getArgument(i));
-  for (unsigned i = nIn; i < src.getNumArguments(); ++i)
-    params.push_back(src.getArgument(i));
-
+/// `void <name>(<params>..., T0* r0, ...)` at `b`, preceded by the comment
+/// `describe`: a copy of `src`'s ops with `params` (block arguments of `src`)
+/// as its arguments, then one out-pointer per value `src` yields.
+emitc::FuncOp outlineBlock(OpBuilder &b, Location loc, Block &src,
+                           ArrayRef<Value> params, const std::string &name,
+                           const std::string &describe,
+                           ArrayRef<std::string> specifiers,
+                           const TypeConverter &converter) {
   SmallVector<Type> argTypes;
   for (Value v : params)
     argTypes.push_back(v.getType()); // converted with the signature below
@@ -186,11 +180,8 @@ emitc::FuncOp outlineRegion(OpBuilder &b, const KernelView &k, KernelRegion kind
   for (Type t : yield.getValues().getTypes())
     argTypes.push_back(emitc::PointerType::get(converter.convertType(t)));
 
-  std::string name = getRegionFunctionName(layerName, getKernelRegionName(kind));
-  emitc::VerbatimOp::create(b, k.op->getLoc(),
-                            b.getStringAttr(describeSignature(k, kind, name)));
-  auto func = emitc::FuncOp::create(b, k.op->getLoc(), name,
-                                    b.getFunctionType(argTypes, {}));
+  emitc::VerbatimOp::create(b, loc, b.getStringAttr(describe));
+  auto func = emitc::FuncOp::create(b, loc, name, b.getFunctionType(argTypes, {}));
   SmallVector<StringRef> specs(specifiers.begin(), specifiers.end());
   func.setSpecifiersAttr(b.getStrArrayAttr(specs));
   Block *entry = func.addEntryBlock();
@@ -203,6 +194,23 @@ emitc::FuncOp outlineRegion(OpBuilder &b, const KernelView &k, KernelRegion kind
   return func;
 }
 
+/// The region function's body: the region's ops, with the available inputs and
+/// the extras as arguments and one out-pointer per yielded value.
+emitc::FuncOp outlineRegion(OpBuilder &b, const KernelView &k, KernelRegion kind,
+                            StringRef layerName, ArrayRef<std::string> specifiers,
+                            const TypeConverter &converter) {
+  Block &src = k.region(kind).front();
+  unsigned nIn = k.inputs.size();
+  SmallVector<Value> params;
+  for (unsigned i : k.availableInputs(kind))
+    params.push_back(src.getArgument(i));
+  for (unsigned i = nIn; i < src.getNumArguments(); ++i)
+    params.push_back(src.getArgument(i));
+  std::string name = getRegionFunctionName(layerName, getKernelRegionName(kind));
+  return outlineBlock(b, k.op->getLoc(), src, params, name,
+                      describeSignature(k, kind, name), specifiers, converter);
+}
+
 /// The setup maps of a dense layer (ssm.map ops left beside its fused or step
 /// op, computing time-invariant values from params), each outlined as
 /// `<layer>_setup<k>(operand elements..., T* r...)`, k in body order.
@@ -210,32 +218,17 @@ emitc::FuncOp outlineSetupMap(OpBuilder &b, MapOp map, const std::string &name,
                               ArrayRef<std::string> specifiers,
                               const TypeConverter &converter) {
   Block &src = map.getBody().front();
-  SmallVector<Type> argTypes(src.getArgumentTypes());
-  auto yield = cast<YieldOp>(src.getTerminator());
-  for (Type t : yield.getValues().getTypes())
-    argTypes.push_back(emitc::PointerType::get(converter.convertType(t)));
   auto layer = map->getParentOfType<LayerOp>();
-  SmallVector<std::string> params;
+  SmallVector<std::string> names;
   for (Value v : map.getInputs()) {
     auto arg = dyn_cast<BlockArgument>(v);
-    params.push_back(arg ? layer.getArgName(arg.getArgNumber()).str()
-                         : v.getDefiningOp()->getName().getStringRef().str());
+    names.push_back(arg ? layer.getArgName(arg.getArgNumber()).str()
+                        : v.getDefiningOp()->getName().getStringRef().str());
   }
-  emitc::VerbatimOp::create(
-      b, map.getLoc(),
-      b.getStringAttr("// " + name + "(" + llvm::join(params, ", ") + ") -> (r0)"));
-  auto func = emitc::FuncOp::create(b, map.getLoc(), name,
-                                    b.getFunctionType(argTypes, {}));
-  SmallVector<StringRef> specs(specifiers.begin(), specifiers.end());
-  func.setSpecifiersAttr(b.getStrArrayAttr(specs));
-  Block *entry = func.addEntryBlock();
-  IRMapping mapping;
-  for (auto [i, a] : llvm::enumerate(src.getArguments()))
-    mapping.map(a, entry->getArgument(i));
-  OpBuilder bodyBuilder = OpBuilder::atBlockEnd(entry);
-  for (Operation &op : src)
-    bodyBuilder.clone(op, mapping);
-  return func;
+  SmallVector<Value> params(src.getArguments());
+  return outlineBlock(b, map.getLoc(), src, params, name,
+                      "// " + name + "(" + llvm::join(names, ", ") + ") -> (r0)",
+                      specifiers, converter);
 }
 
 /// Lowers every ssm.fused / ssm.step region of `module` (and the setup maps of

@@ -161,19 +161,6 @@ __device__ __forceinline__ void grid_dependency_wait() {
   asm volatile("griddepcontrol.wait;" ::: "memory");
 #endif
 }
-// The same wait, after the load that produced `dep` has completed: its predicate (always true:
-// a popcount is at most 32) reads `dep`, so the loads before it are issued before the wait
-// instead of being scheduled after it (ptxas otherwise hoists the wait above them).
-__device__ __forceinline__ void grid_dependency_wait_after(unsigned dep) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile(
-      "{\n .reg .pred p;\n .reg .b32 c;\n popc.b32 c, %0;\n setp.le.u32 p, c, 32;\n"
-      " @p griddepcontrol.wait;\n}" ::"r"(dep)
-      : "memory");
-#else
-  (void)dep;
-#endif
-}
 __device__ __forceinline__ void grid_launch_dependents() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
