@@ -496,6 +496,47 @@ private:
     return o.str();
   }
 
+  /// For the SSD skeleton's staging: when input_n and n_coef are NStep fields read unchanged from
+  /// two tensors of one storage type, their raw bits are the tensor-core operands, so the skeleton
+  /// copies them to shared memory with cp.async (16 bytes, no registers). n_direct(a) says whether
+  /// this call's tensors allow it: unit stride along n, strides of the other axes the offset uses
+  /// multiples of 16 bytes, pointers 16-byte aligned.
+  void emitNDirect(const char *F) {
+    if (!ssd_ || inputs_[inputN_].kind != Slot::NStep)
+      return;
+    const Input &bi = inputs_[inputN_], &ci = inputs_[coefN_];
+    if (bi.complex || ci.complex || bi.dtype != ci.dtype)
+      return;
+    for (const Input *in : {&bi, &ci})
+      if (std::find(in->declDims.begin(), in->declDims.end(), inner_) == in->declDims.end())
+        return;
+    int64_t per16 = 16 / (bi.dtype == sema::DType::F32 ? 4 : 2);
+    if (kN_ % per16 != 0)
+      return;
+    os << "  using NDirect = " << storageName(bi.dtype) << ";\n";
+    os << F << "bool n_direct(const ssm_launch_args& a) {\n    return true";
+    for (const Input *in : {&bi, &ci}) {
+      std::string t = "a.tensors[" + std::to_string(in->slot) + "]";
+      os << "\n      && ssm::aligned16(" << t << ".data) && " << t << ".strides[0] % " << per16 << " == 0 && " << t
+         << ".strides[1] % " << per16 << " == 0";
+      for (size_t k = 0; k < in->declDims.size(); ++k) {
+        const std::string &d = in->declDims[k];
+        std::string st = t + ".strides[" + std::to_string(k + 2) + "]";
+        auto g = groups_.find(d);
+        if (d == inner_)
+          os << " && " << st << " == 1";
+        else if (!(g != groups_.end() && size(d) == 1) &&
+                 (std::find(rows_.begin(), rows_.end(), d) != rows_.end() || g != groups_.end()))
+          os << " && " << st << " % " << per16 << " == 0";
+      }
+    }
+    os << ";\n  }\n";
+    for (auto [fn, in] : {std::pair<const char *, const Input *>{"n_in_ptr", &bi}, {"n_coef_ptr", &ci}})
+      os << F << "const void* " << fn << "(const ssm_launch_args& a, int b, int t, int n) {\n    return static_cast<const "
+         << (in->dtype == sema::DType::F32 ? "float" : "unsigned short") << "*>(a.tensors[" << in->slot
+         << "].data) + (" << offset(in->slot, in->declDims, true) << ");\n  }\n";
+  }
+
   std::string load(const Input &in, bool step) {
     if (!in.setupFn.empty()) // dense setup value: the element at (n) or the row's scalar
       return in.setupFn + "(a, row, sh, " + std::string(in.rowLevel ? "0" : "n") + ", 0)";
@@ -702,6 +743,7 @@ private:
       if (ssd_) {
         os << "  static constexpr long long kDecayRows = " << ssdRows_ << ";\n";
         os << F << "float n_coef(const NStep& ns) { return ns." << inputs_[coefN_].field() << "; }\n";
+        emitNDirect(F);
       }
     }
     if (dense_) // h = A @ h + input: the skeleton reads A through decay_elem
@@ -846,9 +888,12 @@ private:
     coefN_ = static_cast<int>(coef.getArgNumber());
   }
 
-  /// The forward entry of the SSD form replaces the lane form's (the decode step stays the lane
-  /// skeleton's). Launch rule (CONTRACT.md, "The SSD skeleton"): block 128, grid.x
-  /// {units: heads x slices, batch: true}, dynamic shared memory, no workspace.
+  /// The forward entries of the SSD form replace the lane form's (the decode step stays the lane
+  /// skeleton's), with 64-bit offsets (`L`, forward) and 32-bit ones (`L32`, forward_index32).
+  /// Launch rules (CONTRACT.md, "The SSD skeleton"): block 128, dynamic shared memory; one
+  /// segment: `ssd_forward`, grid.x {units: heads x slices, batch: true}, no workspace; segments
+  /// of kSeg steps: `ssd_segment_summary` then `ssd_segment_forward`, grid.x {units, batch: true,
+  /// seq_chunk: kSeg}, workspace {kRows * N * 8 bytes, batch: true, seq_chunk: kSeg}.
   void emitSsdKernels(ssmrt::ManifestLayer &ml) {
     std::string ns = "ssmc_" + name_;
     int cols = ssdRows_ <= 8 ? 8 : ssdRows_ <= 16 ? 16 : 32;
@@ -856,26 +901,44 @@ private:
     for (const sema::Tensor &t : L.tensors)
       precise |= t.role != ast::Role::Param && t.dtype == sema::DType::F32;
     int64_t slices = (ssdRows_ + cols - 1) / cols, units = kRows_ / ssdRows_ * slices;
-    const int64_t q = 64, ldN = kN_ + 8, ldQ = q + 8;
-    int64_t smem = q * 8 + 4 * (2 * q * ldN + cols * ldQ + cols * ldN + 2 * q + 4);
+    // Segments give blocks to batch-1 layers; a sequence no longer than one segment runs as one
+    // (the summary launch returns at once). SSMC_SSD_SEG overrides (0: never), for measurements.
+    int64_t seg = 2048;
+    if (const char *e = std::getenv("SSMC_SSD_SEG"))
+      seg = std::max<int64_t>(0, std::atoll(e)) / 64 * 64;
+    const int64_t q = 64, ldN = kN_ + 8, ldQ = q + 8, es = precise ? 4 : 2;
+    const int64_t smem = 4 * q * (8 + 4 + 4) + 4 * q + es * (2 * q * ldN + cols * ldQ + cols * ldN);
     os << "namespace " << ns << " { using SsdC = ssm::SsdCfg<" << cols << ", " << (precise ? "true" : "false")
-       << ">; }\n";
-    std::string T = "ssm::SsdTraits<" + ns + "::L, " + ns + "::SsdC>";
-    os << "static_assert(" << T << "::kUnits == " << units << ", \"launch rule of " << name_
-       << "_ssd disagrees with the skeleton\");\n";
-    os << "static_assert(" << T << "::kBlock == 128 && " << T << "::kSmemBytes == " << smem
-       << ", \"block / shared memory of " << name_ << "_ssd\");\n";
-    std::string fwd = "ssm_" + name_ + "_ssd";
-    os << "extern \"C\" __global__ void __launch_bounds__(128) " << fwd << "(ssm_launch_args a) { ssm::ssd_forward<"
-       << ns << "::L, " << ns << "::SsdC>(a); }\n";
-    ssmrt::ManifestLaunch f;
-    f.kernel = fwd;
-    f.block[0] = 128;
-    f.smem = static_cast<uint32_t>(smem);
-    f.grid[0] = {units, true, 0, 1};
-    ml.forward.clear();
-    ml.forwardIndex32.clear(); // the lane form's index32 entry would otherwise be chosen over this one
-    ml.forward.push_back(f);
+       << ", " << seg << ">; }\n";
+    for (bool narrow : {false, true}) {
+      std::string Lt = ns + (narrow ? "::L32" : "::L"), suffix = narrow ? "_i32" : "";
+      std::string T = "ssm::SsdTraits<" + Lt + ", " + ns + "::SsdC>";
+      std::string base = "ssm_" + name_ + "_ssd" + suffix;
+      os << "static_assert(" << T << "::kUnits == " << units << ", \"launch rule of " << base
+         << " disagrees with the skeleton\");\n";
+      os << "static_assert(" << T << "::kBlock == 128 && " << T << "::kSmemBytes == " << smem
+         << ", \"block / shared memory of " << base << "\");\n";
+      std::vector<ssmrt::ManifestLaunch> &list = narrow ? ml.forwardIndex32 : ml.forward;
+      list.clear(); // the lane form's entries
+      auto entry = [&](const std::string &kernel, const char *fn) {
+        os << "extern \"C\" __global__ void __launch_bounds__(128) " << kernel << "(ssm_launch_args a) { ssm::" << fn
+           << "<" << Lt << ", " << ns << "::SsdC>(a); }\n";
+        ssmrt::ManifestLaunch f;
+        f.kernel = kernel;
+        f.block[0] = 128;
+        f.smem = static_cast<uint32_t>(smem);
+        f.grid[0] = {units, true, seg, 1};
+        if (seg > 0)
+          f.workspace = {kRows_ * kN_ * 8, true, seg};
+        list.push_back(f);
+      };
+      if (seg == 0) {
+        entry(base, "ssd_forward");
+      } else {
+        entry(base + "_sum", "ssd_segment_summary");
+        entry(base, "ssd_segment_forward");
+      }
+    }
     ml.strategy = "ssd";
   }
 

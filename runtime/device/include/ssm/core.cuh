@@ -105,6 +105,17 @@ template <> __device__ __forceinline__ bf16 load_raw<bf16>(const void* p, long l
 template <> __device__ __forceinline__ f16 load_raw<f16>(const void* p, long long i) {
   return f16{__ldg(static_cast<const unsigned short*>(p) + i)};
 }
+// Asynchronous 16-byte copies global -> shared (sm_80+), L2 only; `bytes` < 16 fills the rest
+// with zeros (0: all zeros, nothing read). The caller commits and waits (cp_async_wait_all).
+SSM_DEV void cp_async16(void* smem, const void* gmem, int bytes) {
+  unsigned long long s;
+  asm("cvta.to.shared.u64 %0, %1;" : "=l"(s) : "l"(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(static_cast<unsigned>(s)), "l"(gmem),
+               "r"(bytes)
+               : "memory");
+}
+SSM_DEV void cp_async_wait_all() { asm volatile("cp.async.wait_all;" ::: "memory"); }
+SSM_DEV bool aligned16(const void* p) { return (reinterpret_cast<unsigned long long>(p) & 15u) == 0; }
 SSM_DEV float to_f32(float v) { return v; }
 SSM_DEV float to_f32(bf16 v) { return bf16_to_float(v.bits); }
 SSM_DEV float to_f32(f16 v) { return f16_to_float(v.bits); }

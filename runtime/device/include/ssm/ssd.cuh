@@ -7,19 +7,26 @@
 // chunk,
 //   y_t     = sum_{s <= t} (C_t . B_s) 2^(c_t - c_s) u_s  +  2^(c_t) C_t . h_prev     (outputs)
 //   h_chunk = 2^(c_last) h_prev + sum_s B_s^T 2^(c_last - c_s) u_s                  (state)
-// One block owns one (batch item, head, slice of kCols rows of the head) and walks the chunks in
-// order with the state (N x kCols, f32) in the mma accumulators of its warps, so the state never
-// leaves the SM and there is no second pass: the sequential dependency is one chunk-sized
-// matrix product per chunk. Warp w owns output steps [16w, 16w + 16) of the chunk: it computes
-// its rows of G = C B^T (causal tiles only), masks and scales them in registers, and uses them
-// directly as the A operand of G X (the accumulator layout of m16n8 equals the A fragment layout
-// of m16k16), then adds its rows of C h_prev. The state update is split over the warps by n.
+// One block owns one (batch item, head, slice of kCols rows of the head, segment of the sequence)
+// and walks the segment's chunks in order with the state (N x kCols, f32) in the mma accumulators
+// of its warps: the sequential dependency is one chunk-sized matrix product per chunk. Warp w owns
+// output steps [16w, 16w + 16) of the chunk: it computes its rows of G = C B^T (causal tiles only),
+// masks and scales them in registers, and uses them directly as the A operand of G X (the
+// accumulator layout of m16n8 equals the A fragment layout of m16k16), then adds its rows of
+// C h_prev. The state update is split over the warps by n.
 //
-// Precision: bf16 storage uses mma.m16n8k16 bf16 (f32 accumulate); f32 storage uses three tf32
-// products per product (hi*hi + hi*lo + lo*hi, about 2^-22 relative), since a plain tf32 or bf16
-// product would miss the 1e-5 check of f32 layers. The running sums c_t are f64, so 2^(c_t - c_s)
-// is as accurate for steps late in a chunk as for early ones; the chunk decay, which multiplies
-// the state once per chunk, uses ex2_acc (no sign preference: CONTRACT.md).
+// Segments (Cfg::kSeg > 0 steps, a multiple of kQ) give batch-1 layers enough blocks: launch 1
+// (`ssd_segment_summary`) walks every segment but the last from a zero state without outputs and
+// leaves its final state and total decay in the workspace; launch 2 (`ssd_segment_forward`) folds
+// the summaries before its segment into the initial state, then walks it with outputs.
+//
+// Shared memory holds the tensor-core operands in their product type: bf16 for bf16/f16 storage
+// (fragments are 32-bit loads and ldmatrix.trans, no conversion in the product loops), f32 for f32
+// storage (three tf32 products per product, hi*hi + hi*lo + lo*hi, about 2^-22 relative, since a
+// plain tf32 or bf16 product would miss the 1e-5 check of f32 layers). Row strides are padded by
+// 8 elements so that fragment loads are free of bank conflicts. The running sums c_t are f64, so
+// 2^(c_t - c_s) is as accurate for steps late in a chunk as for early ones; the chunk decay, which
+// multiplies the state once per chunk, uses ex2_acc (no sign preference: CONTRACT.md).
 //
 // What the layer struct must give (CONTRACT.md, "The SSD skeleton"): kDecayPerRow with
 // row_decay > 0 (log2 is taken) the same for the kDecayRows consecutive rows of a head,
@@ -32,12 +39,13 @@
 
 namespace ssm {
 
-// Cols: rows of a head per block (8, 16, 32 or 64; divides the block). Precise: tf32x3 products
-// (f32 storage) instead of bf16.
-template <int Cols, bool Precise>
+// Cols: rows of a head per block (8, 16 or 32). Precise: tf32x3 products and f32 operands
+// (f32 storage) instead of bf16. Seg: steps per segment (a multiple of 64; 0: one segment).
+template <int Cols, bool Precise, int Seg = 0>
 struct SsdCfg {
   static constexpr int kCols = Cols;
   static constexpr bool kPrecise = Precise;
+  static constexpr int kSeg = Seg;
 };
 
 namespace ssd {
@@ -49,7 +57,21 @@ template <class T, class F> struct cond<false, T, F> { typedef F type; };
 // a[0..7] = A(g, 2q), A(g, 2q+1), A(g+8, 2q), A(g+8, 2q+1), A(g, 2q+8), A(g, 2q+9), A(g+8, 2q+8),
 // A(g+8, 2q+9); b[0..3] = B(2q, g), B(2q+1, g), B(2q+8, g), B(2q+9, g); d[0..3] = D(g, 2q),
 // D(g, 2q+1), D(g+8, 2q), D(g+8, 2q+1).
+//
+// Each product type also reads its operands from shared memory tiles of its element type E
+// (row-major, `ld` elements per row):
+//   a_rm(T, ld, m0, k0):  A(m, k) = T[m0 + m][k0 + k]
+//   a_tr(T, ld, m0, k0):  A(m, k) = T[k0 + k][m0 + m]
+//   b_nk(T, ld, n0, k0):  B(k, n) = T[n0 + n][k0 + k]
+//   b_nk_scaled(..., w):  B(k, n) = T[n0 + n][k0 + k] * w[k0 + k]
+SSM_DEV unsigned smem_addr(const void* p) {
+  unsigned long long s;
+  asm("cvta.to.shared.u64 %0, %1;" : "=l"(s) : "l"(p));
+  return static_cast<unsigned>(s);
+}
+
 struct Bf16Mma {
+  typedef unsigned short E;
   struct A { unsigned r[4]; };
   struct B { unsigned r[2]; };
   SSM_DEV unsigned pack(float lo, float hi) {
@@ -57,6 +79,8 @@ struct Bf16Mma {
     asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(u) : "f"(hi), "f"(lo));
     return u;
   }
+  SSM_DEV void store2(E* p, float lo, float hi) { *reinterpret_cast<unsigned*>(p) = pack(lo, hi); }
+  SSM_DEV void store1(E* p, float x) { *p = float_to_bf16(x); }
   SSM_DEV A make_a(const float a[8]) {
     A x;
     x.r[0] = pack(a[0], a[1]);
@@ -65,10 +89,45 @@ struct Bf16Mma {
     x.r[3] = pack(a[6], a[7]);
     return x;
   }
-  SSM_DEV B make_b(const float b[4]) {
+  SSM_DEV unsigned word(const E* t, int ld, int r, int c) {
+    return *reinterpret_cast<const unsigned*>(t + r * ld + c);
+  }
+  SSM_DEV A a_rm(const E* t, int ld, int m0, int k0) {
+    const int lane = threadIdx.x & 31, g = lane >> 2, q = lane & 3;
+    A x;
+    x.r[0] = word(t, ld, m0 + g, k0 + 2 * q);
+    x.r[1] = word(t, ld, m0 + g + 8, k0 + 2 * q);
+    x.r[2] = word(t, ld, m0 + g, k0 + 2 * q + 8);
+    x.r[3] = word(t, ld, m0 + g + 8, k0 + 2 * q + 8);
+    return x;
+  }
+  SSM_DEV A a_tr(const E* t, int ld, int m0, int k0) {
+    // ldmatrix.trans: lanes 8i..8i+7 address the 8 rows of 8x8 matrix i (rows k, columns m);
+    // matrix i covers k0 + 8 (i >> 1) and m0 + 8 (i & 1), the order of r[0..3] above.
+    const int lane = threadIdx.x & 31, i = lane >> 3, r = lane & 7;
+    const E* p = t + (k0 + 8 * (i >> 1) + r) * ld + m0 + 8 * (i & 1);
+    const unsigned addr = smem_addr(p);
+    A x;
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(x.r[0]), "=r"(x.r[1]), "=r"(x.r[2]), "=r"(x.r[3])
+                 : "r"(addr));
+    return x;
+  }
+  SSM_DEV B b_nk(const E* t, int ld, int n0, int k0) {
+    const int lane = threadIdx.x & 31, g = lane >> 2, q = lane & 3;
     B x;
-    x.r[0] = pack(b[0], b[1]);
-    x.r[1] = pack(b[2], b[3]);
+    x.r[0] = word(t, ld, n0 + g, k0 + 2 * q);
+    x.r[1] = word(t, ld, n0 + g, k0 + 2 * q + 8);
+    return x;
+  }
+  SSM_DEV B b_nk_scaled(const E* t, int ld, int n0, int k0, const float* w) {
+    const int lane = threadIdx.x & 31, g = lane >> 2, q = lane & 3;
+    const unsigned u0 = word(t, ld, n0 + g, k0 + 2 * q), u1 = word(t, ld, n0 + g, k0 + 2 * q + 8);
+    const float2 w0 = *reinterpret_cast<const float2*>(w + k0 + 2 * q);
+    const float2 w1 = *reinterpret_cast<const float2*>(w + k0 + 2 * q + 8);
+    B x;
+    x.r[0] = pack(bits_to_float(u0 << 16) * w0.x, bits_to_float(u0 & 0xffff0000u) * w0.y);
+    x.r[1] = pack(bits_to_float(u1 << 16) * w1.x, bits_to_float(u1 & 0xffff0000u) * w1.y);
     return x;
   }
   SSM_DEV void mma(float d[4], const A& a, const B& b) {
@@ -82,8 +141,16 @@ struct Bf16Mma {
 // Three tf32 m16n8k8 products per k8 half. k is a summation index, so the halves may take any
 // k's as long as A and B agree: half j takes k = 2q + j and 2q + 8 + j (tf32 slots q and q + 4).
 struct Tf32x3Mma {
+  typedef float E;
   struct A { unsigned hi[8], lo[8]; };
   struct B { unsigned hi[4], lo[4]; };
+  SSM_DEV void store2(E* p, float lo, float hi) {
+    float2 v;
+    v.x = lo;
+    v.y = hi;
+    *reinterpret_cast<float2*>(p) = v;
+  }
+  SSM_DEV void store1(E* p, float x) { *p = x; }
   SSM_DEV void split(float x, unsigned& hi, unsigned& lo) {
     asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(hi) : "f"(x));
     const float r = x - bits_to_float(hi);
@@ -100,6 +167,37 @@ struct Tf32x3Mma {
 #pragma unroll
     for (int i = 0; i < 4; ++i) split(b[i], x.hi[i], x.lo[i]);
     return x;
+  }
+  SSM_DEV float2 pair(const E* t, int ld, int r, int c) {
+    return *reinterpret_cast<const float2*>(t + r * ld + c);
+  }
+  SSM_DEV A a_rm(const E* t, int ld, int m0, int k0) {
+    const int lane = threadIdx.x & 31, g = lane >> 2, q = lane & 3;
+    const float2 u0 = pair(t, ld, m0 + g, k0 + 2 * q), u1 = pair(t, ld, m0 + g + 8, k0 + 2 * q);
+    const float2 u2 = pair(t, ld, m0 + g, k0 + 2 * q + 8), u3 = pair(t, ld, m0 + g + 8, k0 + 2 * q + 8);
+    const float a[8] = {u0.x, u0.y, u1.x, u1.y, u2.x, u2.y, u3.x, u3.y};
+    return make_a(a);
+  }
+  SSM_DEV A a_tr(const E* t, int ld, int m0, int k0) {
+    const int lane = threadIdx.x & 31, g = lane >> 2, q = lane & 3;
+    const E* r0 = t + (k0 + 2 * q) * ld + m0 + g;
+    const float a[8] = {r0[0],          r0[ld],          r0[8],          r0[ld + 8],
+                        r0[8 * ld],     r0[9 * ld],      r0[8 * ld + 8], r0[9 * ld + 8]};
+    return make_a(a);
+  }
+  SSM_DEV B b_nk(const E* t, int ld, int n0, int k0) {
+    const int lane = threadIdx.x & 31, g = lane >> 2, q = lane & 3;
+    const float2 v0 = pair(t, ld, n0 + g, k0 + 2 * q), v1 = pair(t, ld, n0 + g, k0 + 2 * q + 8);
+    const float b[4] = {v0.x, v0.y, v1.x, v1.y};
+    return make_b(b);
+  }
+  SSM_DEV B b_nk_scaled(const E* t, int ld, int n0, int k0, const float* w) {
+    const int lane = threadIdx.x & 31, g = lane >> 2, q = lane & 3;
+    const float2 v0 = pair(t, ld, n0 + g, k0 + 2 * q), v1 = pair(t, ld, n0 + g, k0 + 2 * q + 8);
+    const float2 w0 = *reinterpret_cast<const float2*>(w + k0 + 2 * q);
+    const float2 w1 = *reinterpret_cast<const float2*>(w + k0 + 2 * q + 8);
+    const float b[4] = {v0.x * w0.x, v0.y * w0.y, v1.x * w1.x, v1.y * w1.y};
+    return make_b(b);
   }
   SSM_DEV void mma8(float d[4], unsigned a0, unsigned a1, unsigned a2, unsigned a3, unsigned b0,
                     unsigned b1) {
@@ -139,8 +237,10 @@ SSM_DEV double shfl_f64(double v, int src) {
 
 }  // namespace ssd
 
-// Launch traits (CONTRACT.md, "The SSD skeleton"): block kBlock, grid.x
-// {units: kUnits, batch: true}, dynamic shared memory kSmemBytes, no workspace.
+// Launch traits (CONTRACT.md, "The SSD skeleton"): block kBlock, dynamic shared memory
+// kSmemBytes. One segment (kSeg = 0): `ssd_forward`, grid.x {units: kUnits, batch: true}, no
+// workspace. Segments: `ssd_segment_summary` then `ssd_segment_forward`, grid.x {units: kUnits,
+// batch: true, seq_chunk: kSeg}, workspace {bytes: kWorkspacePerSeg, batch: true, seq_chunk: kSeg}.
 template <class L, class Cfg>
 struct SsdTraits {
   static constexpr int kQ = 64;      // steps per chunk
@@ -148,89 +248,164 @@ struct SsdTraits {
   static constexpr int kBlock = 32 * kWarps;
   static constexpr int kN = L::kN;
   static constexpr int kCols = Cfg::kCols;
+  static constexpr int kSeg = Cfg::kSeg;
   static constexpr long long kGroupRows = L::kDecayRows;
   static constexpr long long kHeads = L::kRows / kGroupRows;
   static constexpr long long kSlices = ceil_div(kGroupRows, kCols);
   static constexpr long long kUnits = kHeads * kSlices;
-  static constexpr int kLdN = kN + 8;  // float row strides: fragment loads free of bank conflicts
+  using M = typename ssd::cond<Cfg::kPrecise, ssd::Tf32x3Mma, ssd::Bf16Mma>::type;
+  using E = typename M::E;  // operand element in shared memory
+  static constexpr int kLdN = kN + 8;  // row strides: fragment loads free of bank conflicts
   static constexpr int kLdQ = kQ + 8;
   static constexpr int kMT = kN / 16;                          // m16 tiles of the state (over n)
   static constexpr int kMTW = int(ceil_div(kMT, kWarps));      // ... per warp
   static constexpr int kNT = kCols / 8;                        // n8 tiles over the block's rows
-  // Shared memory, in floats after kQ doubles (the running log2 sums).
-  static constexpr int kOffC = 0;                              // C[t][n]
-  static constexpr int kOffB = kOffC + kQ * kLdN;              // B[t][n] (input_n)
-  static constexpr int kOffX = kOffB + kQ * kLdN;              // u[p][t] (input_row), transposed
-  static constexpr int kOffH = kOffX + kCols * kLdQ;           // h_prev[p][n], transposed
-  static constexpr int kOffE = kOffH + kCols * kLdN;           // 2^c_t
-  static constexpr int kOffW = kOffE + kQ;                     // 2^(c_last - c_t)
-  static constexpr int kOffD = kOffW + kQ;                     // 2^c_last
-  static constexpr int kFloats = kOffD + 4;
-  static constexpr int kSmemBytes = kQ * 8 + kFloats * 4;
+  // Shared memory, in bytes: per warp the running log2 sums (f64), 2^c_t and 2^(c_last - c_t);
+  // log2 of each step's decay; then the operand tiles (16-byte aligned).
+  static constexpr int kOffCum = 0;                                  // double [kWarps][kQ]
+  static constexpr int kOffEcum = kOffCum + kWarps * kQ * 8;         // float [kWarps][kQ]
+  static constexpr int kOffWcum = kOffEcum + kWarps * kQ * 4;        // float [kWarps][kQ]
+  static constexpr int kOffLg = kOffWcum + kWarps * kQ * 4;          // float [kQ]
+  static constexpr int kOffC = kOffLg + kQ * 4;                      // E C[t][n]
+  static constexpr int kOffB = kOffC + kQ * kLdN * int(sizeof(E));           // E B[t][n] (input_n)
+  static constexpr int kOffX = kOffB + kQ * kLdN * int(sizeof(E));           // E u[p][t] (input_row)
+  static constexpr int kOffH = kOffX + kCols * kLdQ * int(sizeof(E));        // E h_prev[p][n]
+  static constexpr int kSmemBytes = kOffH + kCols * kLdN * int(sizeof(E));
+  // Per segment and batch item: (total decay, final state) per (row, n), f32.
+  static constexpr long long kWorkspacePerSeg = L::kRows * kN * 2 * 4;
 
   static_assert(decay_per_row<L>::value, "the SSD skeleton needs the kDecayPerRow form");
   static_assert(is_same<typename L::S, float>::value, "the SSD skeleton handles real states");
   static_assert(L::kRed == 1, "the SSD skeleton handles one reduction over n");
   static_assert(kN % 16 == 0 && kN >= 16, "N must be a multiple of 16 (tensor-core tiles)");
-  static_assert(kCols == 8 || kCols == 16 || kCols == 32 || kCols == 64, "Cols: 8, 16, 32 or 64");
+  static_assert(kCols == 8 || kCols == 16 || kCols == 32, "Cols: 8, 16 or 32");
   static_assert(kBlock % kCols == 0, "Cols divides the block");
+  static_assert(kSeg >= 0 && kSeg % kQ == 0, "Seg: a multiple of 64 steps");
   static_assert(kGroupRows >= 1 && L::kRows % kGroupRows == 0, "kDecayRows divides kRows");
+  static_assert((kLdN * int(sizeof(E))) % 16 == 0 && (kLdQ * int(sizeof(E))) % 16 == 0,
+                "tile rows 16-byte aligned (ldmatrix)");
+  static_assert(kOffC % 16 == 0, "operand tiles 16-byte aligned");
   static_assert(kSmemBytes <= 227 * 1024, "shared memory over the sm_90 limit");
 };
 
-// Prefill over the whole sequence: grid.x = kUnits * batch, dynamic shared memory kSmemBytes.
-template <class L, class Cfg>
-__device__ __forceinline__ void ssd_forward(const ssm_launch_args& a) {
+namespace ssd {
+
+enum Mode { kWhole = 0, kSummary = 1, kSegForward = 2 };
+
+template <class L, class = void> struct n_direct_type { typedef void type; };
+template <class L> struct n_direct_type<L, typename make_void<typename L::NDirect>::type> {
+  typedef typename L::NDirect type;
+};
+
+// Stage B (input_n) and C (n_coef) of one chunk as operands, [t][n]. Direct: the struct's raw
+// bits are the operands (L::NDirect is the operand type): 16-byte cp.async copies, all in flight
+// at once, steps past the end filled with zeros; the caller waits before its barrier. Otherwise
+// (f16 storage, other layouts) through registers, a few round trips per chunk.
+template <class L, class Cfg, bool Direct, bool kOut>
+__device__ __forceinline__ void stage_n(const ssm_launch_args& a, int b, int t0, int len,
+                                        typename SsdTraits<L, Cfg>::E* Bs,
+                                        typename SsdTraits<L, Cfg>::E* Cs) {
   using T = SsdTraits<L, Cfg>;
-  using M = typename ssd::cond<Cfg::kPrecise, ssd::Tf32x3Mma, ssd::Bf16Mma>::type;
+  using M = typename T::M;
+  using E = typename T::E;
+  constexpr int kQ = T::kQ, kN = T::kN, kLdN = T::kLdN;
+  const int tid = threadIdx.x;
+  if constexpr (Direct) {
+    constexpr int kV = 16 / int(sizeof(E));  // elements per copy
+    constexpr int kIt = kQ * (kN / kV) / T::kBlock;
+    static_assert(kN % kV == 0 && (kQ * (kN / kV)) % T::kBlock == 0, "copies per thread");
+#pragma unroll
+    for (int k = 0; k < kIt; ++k) {
+      const int i = tid + k * T::kBlock;
+      const int t = i / (kN / kV), n = kV * (i % (kN / kV));
+      const int tt = t0 + (t < len ? t : len - 1);
+      const int bytes = t < len ? 16 : 0;
+      cp_async16(Bs + t * kLdN + n, L::n_in_ptr(a, b, tt, n), bytes);
+      if (kOut) cp_async16(Cs + t * kLdN + n, L::n_coef_ptr(a, b, tt, n), bytes);
+    }
+  } else {
+    // Kept small: the registers of a kernel are those of its largest path.
+#pragma unroll 4
+    for (int i = tid; i < kQ * (kN / 2); i += T::kBlock) {
+      const int t = i / (kN / 2), n = 2 * (i % (kN / 2));
+      const int tt = t0 + (t < len ? t : len - 1);
+      typename L::NIn ni0, ni1;
+      typename L::NStep ns0, ns1;
+      L::n_load(a, b, tt, n, ni0);
+      L::n_load(a, b, tt, n + 1, ni1);
+      L::n_step(ni0, ns0);
+      L::n_step(ni1, ns1);
+      const bool in = t < len;
+      M::store2(Bs + t * kLdN + n, in ? L::input_n(typename L::ElemConst{}, ns0) : 0.0f,
+                in ? L::input_n(typename L::ElemConst{}, ns1) : 0.0f);
+      if (kOut) M::store2(Cs + t * kLdN + n, in ? L::n_coef(ns0) : 0.0f, in ? L::n_coef(ns1) : 0.0f);
+    }
+  }
+}
+
+// The body of all three entries. Mode kWhole: the whole sequence from h0, outputs, hT.
+// kSummary: segment `seg` (not the last) from zero, no outputs; its total decay and final state
+// go to the workspace. kSegForward: the summaries of the segments before `seg` folded into h0
+// (or zero), then segment `seg` with outputs; hT from the last segment.
+template <class L, class Cfg, int kMode>
+__device__ __forceinline__ void run(const ssm_launch_args& a) {
+  using T = SsdTraits<L, Cfg>;
+  using M = typename T::M;
+  using E = typename T::E;
   using RowConst = typename L::RowConst;
   using RowIn = typename L::RowIn;
   using RowStep = typename L::RowStep;
   constexpr int kQ = T::kQ, kN = T::kN, kCols = T::kCols, kLdN = T::kLdN, kLdQ = T::kLdQ;
   constexpr int kNT = T::kNT, kMT = T::kMT, kMTW = T::kMTW;
+  constexpr bool kOut = kMode != kSummary;
 
   extern __shared__ __align__(16) unsigned char ssd_smem[];
-  double* cum = reinterpret_cast<double*>(ssd_smem);
-  float* sm = reinterpret_cast<float*>(ssd_smem + kQ * 8);
-  float* Cs = sm + T::kOffC;
-  float* Bs = sm + T::kOffB;
-  float* Xt = sm + T::kOffX;
-  float* Ht = sm + T::kOffH;
-  float* ecum = sm + T::kOffE;
-  float* wcum = sm + T::kOffW;
-  float* dchunk = sm + T::kOffD;
-
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, q = lane & 3;
+  double* cum = reinterpret_cast<double*>(ssd_smem + T::kOffCum) + warp * kQ;  // this warp's
+  float* ecum = reinterpret_cast<float*>(ssd_smem + T::kOffEcum) + warp * kQ;
+  float* wcum = reinterpret_cast<float*>(ssd_smem + T::kOffWcum) + warp * kQ;
+  float* lgs = reinterpret_cast<float*>(ssd_smem + T::kOffLg);
+  E* Cs = reinterpret_cast<E*>(ssd_smem + T::kOffC);
+  E* Bs = reinterpret_cast<E*>(ssd_smem + T::kOffB);
+  E* Xt = reinterpret_cast<E*>(ssd_smem + T::kOffX);
+  E* Ht = reinterpret_cast<E*>(ssd_smem + T::kOffH);
+
   const long long unit = blockIdx.x % T::kUnits;
-  const int b = int(blockIdx.x / T::kUnits);
+  const int len_all = int(a.seqlen);
+  const int nseg = kMode == kWhole ? 1 : int(ceil_div(len_all, T::kSeg));
+  const int bs = int(blockIdx.x / T::kUnits);
+  const int seg = bs % nseg, b = bs / nseg;
+  if (kMode == kSummary && seg == nseg - 1) return;  // nobody reads the last segment's summary
   const int head = int(unit / T::kSlices), slice = int(unit % T::kSlices);
   const int row0 = int((long long)head * T::kGroupRows);        // the head's first row (decay)
   const int rbase = row0 + slice * kCols;                       // the block's first row
   const int cols = int(T::kGroupRows - (long long)slice * kCols) < kCols
                        ? int(T::kGroupRows - (long long)slice * kCols)
                        : kCols;  // rows of the block inside the head
-  const int len_all = int(a.seqlen);
+  const int t_begin = kMode == kWhole ? 0 : seg * T::kSeg;
+  const int t_end = kMode == kWhole || t_begin + T::kSeg > len_all ? len_all : t_begin + T::kSeg;
 
   grid_dependency_wait();
 
-  // Params: the head's row (decay), this thread's row of the u tile, its output columns.
-  RowConst rc0, rcx;
-  L::row_const(a, row0, rc0);
+  // Params: this thread's row of the u tile, its output columns.
   const int px = tid % kCols;
   const int rowx = rbase + (px < cols ? px : cols - 1);
+  RowConst rcx;
   L::row_const(a, rowx, rcx);
-  RowConst rcy[kNT][2];
+  RowConst rcy[kOut ? kNT : 1][2];
+  if (kOut) {
 #pragma unroll
-  for (int nt = 0; nt < kNT; ++nt)
+    for (int nt = 0; nt < kNT; ++nt)
 #pragma unroll
-    for (int e = 0; e < 2; ++e) {
-      const int p = 8 * nt + 2 * q + e;
-      L::row_const(a, rbase + (p < cols ? p : cols - 1), rcy[nt][e]);
-    }
+      for (int e = 0; e < 2; ++e) {
+        const int p = 8 * nt + 2 * q + e;
+        L::row_const(a, rbase + (p < cols ? p : cols - 1), rcy[nt][e]);
+      }
+  }
 
   // The state: warp w holds n tiles w, w + kWarps, ... (16 n each) x all kCols rows.
   float hs[kMTW][kNT][4];
-  const bool has_h0 = (a.flags & SSM_FLAG_HAS_H0) != 0;
+  const bool has_h0 = kMode != kSummary && (a.flags & SSM_FLAG_HAS_H0) != 0;
 #pragma unroll
   for (int i = 0; i < kMTW; ++i)
 #pragma unroll
@@ -243,237 +418,233 @@ __device__ __forceinline__ void ssd_forward(const ssm_launch_args& a) {
         if (has_h0 && mt < kMT && p < cols)
           v = ld_state(static_cast<const float*>(a.h0[0]) +
                        (((long long)b * L::kRows + rbase + p) * kN + n));
+        if (kMode == kSegForward && mt < kMT && p < cols) {
+          // Fold the summaries of the segments before this one (in order).
+          for (int k = 0; k < seg; ++k) {
+            const float* w = static_cast<const float*>(a.workspace) +
+                             ((((long long)b * nseg + k) * L::kRows + rbase + p) * kN + n) * 2;
+            v = fmaf(w[0], v, w[1]);
+          }
+        }
         hs[i][nt][e] = v;
       }
+  bool live = has_h0 || (kMode == kSegForward && seg > 0);  // h_prev is zero otherwise
+  double seg_log2 = 0.0;  // the segment's total log2 decay (summary)
+  // B and C copied raw (cp.async) when their storage type is the operand type and the call's
+  // layout allows it.
+  using ND = typename n_direct_type<L>::type;
+  constexpr bool kCanDirect = is_same<ND, E>::value || (is_same<ND, bf16>::value && is_same<E, unsigned short>::value);
+  bool direct = false;
+  if constexpr (kCanDirect) direct = L::n_direct(a);
 
-  const int nchunks = int(ceil_div(len_all, kQ));
-  for (int c = 0; c < nchunks; ++c) {
-    const int t0 = c * kQ;
-    const int len = len_all - t0 < kQ ? len_all - t0 : kQ;
+  for (int t0 = t_begin; t0 < t_end; t0 += kQ) {
+    const int len = t_end - t0 < kQ ? t_end - t0 : kQ;
 
-    // ---- stage the chunk: B, C (per t, n), u (per t, row), h_prev; decays and their sums.
-    // Unrolled, and every load unconditional (steps past the end read the last step and are
-    // zeroed after): a load under a branch stays in its basic block, and the first version,
-    // which guarded them, waited out one L2 round trip per element (2.7 ms at shape 1, PERF.md).
-#pragma unroll 16
-    for (int i = tid; i < kQ * kN; i += T::kBlock) {
-      const int t = i / kN, n = i % kN;
-      typename L::NIn ni;
-      typename L::NStep ns;
-      L::n_load(a, b, t0 + (t < len ? t : len - 1), n, ni);
-      L::n_step(ni, ns);
-      const bool in = t < len;
-      Bs[t * kLdN + n] = in ? L::input_n(typename L::ElemConst{}, ns) : 0.0f;
-      Cs[t * kLdN + n] = in ? L::n_coef(ns) : 0.0f;
+    // ---- stage the chunk: B, C (per t, n pair), u (per t, row) and log2 of the decays, h_prev.
+    // Every load is unconditional (steps past the end read the last step and are zeroed after)
+    // and the loops that load hold no branch: a load under a branch, or in a loop that cannot be
+    // unrolled, waits out its own round trip (PERF.md, s3). The row loads go first, so that their
+    // round trip overlaps the n loads'.
+    constexpr int kXIt = kQ * kCols / T::kBlock;  // row-tile iterations per thread (kCols / 2)
+    RowIn rx[kXIt];
+#pragma unroll
+    for (int k = 0; k < kXIt; ++k) {
+      const int t = (tid + k * T::kBlock) / kCols;
+      L::row_load(a, b, t0 + (t < len ? t : len - 1), rowx, rx[k]);
     }
-#pragma unroll 16
-    for (int i = tid; i < kQ * kCols; i += T::kBlock) {
-      const int t = i / kCols;
-      RowIn ri;
-      RowStep rs;
-      L::row_load(a, b, t0 + (t < len ? t : len - 1), rowx, ri);
-      L::row_step(rcx, ri, rs);
-      const float u = L::input_row(rcx, rs);
-      Xt[px * kLdQ + t] = t < len && px < cols ? u : 0.0f;
+    if constexpr (kCanDirect) {
+      if (direct) stage_n<L, Cfg, true, kOut>(a, b, t0, len, Bs, Cs);
+      else stage_n<L, Cfg, false, kOut>(a, b, t0, len, Bs, Cs);
+    } else {
+      stage_n<L, Cfg, false, kOut>(a, b, t0, len, Bs, Cs);
     }
+    {
+      // Every row of the head has the same decay, so the thread with px == k takes the log2 for
+      // the step of its iteration k (kXIt <= kCols: at most one per thread).
+      float dmine = 1.0f;
+      int tmine = 0;
 #pragma unroll
-    for (int i = 0; i < kMTW; ++i) {
-      const int mt = warp + T::kWarps * i;
-      if (mt < kMT) {
-#pragma unroll
-        for (int nt = 0; nt < kNT; ++nt)
-#pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const int n = 16 * mt + g + (e >= 2 ? 8 : 0), p = 8 * nt + 2 * q + (e & 1);
-            Ht[p * kLdN + n] = hs[i][nt][e];
-          }
-      }
-    }
-    if (warp == 0) {
-      // log2 of the decay of steps 2 lane and 2 lane + 1 (0 past the end: the identity), then an
-      // inclusive f64 scan over the warp.
-      float lg[2];
-#pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const int t = 2 * lane + e;
-        RowIn ri;
+      for (int k = 0; k < kXIt; ++k) {
+        const int t = (tid + k * T::kBlock) / kCols;
         RowStep rs;
-        L::row_load(a, b, t0 + (t < len ? t : len - 1), row0, ri);
-        L::row_step(rc0, ri, rs);
-        const float d = L::row_decay(rc0, rs);
-        // An underflowed decay: far below 2^-126. Steps past the end: the identity.
-        lg[e] = t < len ? (d == 0.0f ? -16384.0f : log2f(d)) : 0.0f;
+        L::row_step(rcx, rx[k], rs);
+        const bool in = t < len;
+        M::store1(Xt + px * kLdQ + t, in && px < cols ? L::input_row(rcx, rs) : 0.0f);
+        if (px == k) {
+          dmine = in ? L::row_decay(rcx, rs) : 1.0f;  // steps past the end: the identity
+          tmine = t;
+        }
       }
-      const double s0 = lg[0], s1 = s0 + double(lg[1]);
+      // An underflowed decay: far below 2^-126.
+      if (px < kXIt) lgs[tmine] = dmine == 0.0f ? -16384.0f : log2f(dmine);
+    }
+    if (kOut && live) {
+#pragma unroll
+      for (int i = 0; i < kMTW; ++i) {
+        const int mt = warp + T::kWarps * i;
+        if (mt < kMT) {
+#pragma unroll
+          for (int nt = 0; nt < kNT; ++nt)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+              const int n = 16 * mt + g + (e >= 2 ? 8 : 0), p = 8 * nt + 2 * q + (e & 1);
+              M::store1(Ht + p * kLdN + n, hs[i][nt][e]);
+            }
+        }
+      }
+    }
+    cp_async_wait_all();  // no-op without copies in flight
+    __syncthreads();
+
+    // ---- every warp scans the log2 decays (two steps per lane, f64) into its own copies.
+    float dch;
+    {
+      const double s0 = lgs[2 * lane], s1 = s0 + double(lgs[2 * lane + 1]);
       double incl = s1;
 #pragma unroll
       for (int off = 1; off < 32; off <<= 1) {
-        const double v = ssd::shfl_up_f64(incl, off);
+        const double v = shfl_up_f64(incl, off);
         if (lane >= off) incl += v;
       }
-      double excl = ssd::shfl_up_f64(incl, 1);
+      double excl = shfl_up_f64(incl, 1);
       if (lane == 0) excl = 0.0;
-      const double tot = ssd::shfl_f64(incl, 31);
+      const double tot = shfl_f64(incl, 31);
       const double cs[2] = {excl + s0, excl + s1};
 #pragma unroll
       for (int e = 0; e < 2; ++e) {
         cum[2 * lane + e] = cs[e];
-        ecum[2 * lane + e] = ex2_acc(float(cs[e]));
+        if (kOut) ecum[2 * lane + e] = ex2_acc(float(cs[e]));
         wcum[2 * lane + e] = ex2_acc(float(tot - cs[e]));
       }
-      if (lane == 0) dchunk[0] = ex2_acc(float(tot));
+      dch = ex2_acc(float(tot));
+      seg_log2 += tot;
+      __syncwarp();
     }
-    __syncthreads();
 
-    // ---- outputs of steps [16 warp, 16 warp + 16): G = C B^T (causal tiles), G X, C h_prev.
-    const bool live = c > 0 || has_h0;  // h_prev is zero otherwise
-    const int tr0 = 16 * warp + g, tr1 = tr0 + 8;
-    // The row loads of this warp's outputs, issued now so that the products below hide them.
-    RowIn ro[kNT][4];
-#pragma unroll
-    for (int nt = 0; nt < kNT; ++nt)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const int t = e < 2 ? tr0 : tr1, p = 8 * nt + 2 * q + (e & 1);
-        L::row_load(a, b, t0 + (t < len ? t : len - 1), rbase + (p < cols ? p : cols - 1), ro[nt][e]);
-      }
-    const int nts = 2 * warp + 2;  // n8 tiles of s with s <= 16 warp + 15
-    float gacc[kQ / 8][4];
-    float yi[kNT][4], yv[kNT][4];
-#pragma unroll
-    for (int j = 0; j < kQ / 8; ++j)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) gacc[j][e] = 0.0f;
-#pragma unroll
-    for (int nt = 0; nt < kNT; ++nt)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) yi[nt][e] = yv[nt][e] = 0.0f;
-#pragma unroll 2
-    for (int k0 = 0; k0 < kN; k0 += 16) {
-      float af[8];
-      {
-        const float2 u0 = *reinterpret_cast<const float2*>(Cs + tr0 * kLdN + k0 + 2 * q);
-        const float2 u1 = *reinterpret_cast<const float2*>(Cs + tr1 * kLdN + k0 + 2 * q);
-        const float2 u2 = *reinterpret_cast<const float2*>(Cs + tr0 * kLdN + k0 + 2 * q + 8);
-        const float2 u3 = *reinterpret_cast<const float2*>(Cs + tr1 * kLdN + k0 + 2 * q + 8);
-        af[0] = u0.x, af[1] = u0.y, af[2] = u1.x, af[3] = u1.y;
-        af[4] = u2.x, af[5] = u2.y, af[6] = u3.x, af[7] = u3.y;
-      }
-      const typename M::A fa = M::make_a(af);
-#pragma unroll
-      for (int j = 0; j < kQ / 8; ++j) {
-        if (j < nts) {
-          const int s = 8 * j + g;
-          const float2 v0 = *reinterpret_cast<const float2*>(Bs + s * kLdN + k0 + 2 * q);
-          const float2 v1 = *reinterpret_cast<const float2*>(Bs + s * kLdN + k0 + 2 * q + 8);
-          const float bf[4] = {v0.x, v0.y, v1.x, v1.y};
-          M::mma(gacc[j], fa, M::make_b(bf));
-        }
-      }
-      if (live) {
-#pragma unroll
-        for (int nt = 0; nt < kNT; ++nt) {
-          const int p = 8 * nt + g;
-          const float2 v0 = *reinterpret_cast<const float2*>(Ht + p * kLdN + k0 + 2 * q);
-          const float2 v1 = *reinterpret_cast<const float2*>(Ht + p * kLdN + k0 + 2 * q + 8);
-          const float bf[4] = {v0.x, v0.y, v1.x, v1.y};
-          M::mma(yi[nt], fa, M::make_b(bf));
-        }
-      }
-    }
-    // Mask (s <= t) and scale by 2^(c_t - c_s), in place: gacc becomes the A operand of G X.
-    {
-      const double ct[2] = {cum[tr0], cum[tr1]};
-#pragma unroll
-      for (int j = 0; j < kQ / 8; ++j) {
-        if (j < nts) {
-#pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const int s = 8 * j + 2 * q + (e & 1), t = e < 2 ? tr0 : tr1;
-            const float f = ex2_fast(float(ct[e >> 1] - cum[s]));
-            gacc[j][e] = s <= t ? gacc[j][e] * f : 0.0f;
-          }
-        }
-      }
-    }
-#pragma unroll
-    for (int j = 0; j < kQ / 16; ++j) {
-      if (j <= warp) {
-        const float af[8] = {gacc[2 * j][0],     gacc[2 * j][1],     gacc[2 * j][2],
-                             gacc[2 * j][3],     gacc[2 * j + 1][0], gacc[2 * j + 1][1],
-                             gacc[2 * j + 1][2], gacc[2 * j + 1][3]};
-        const typename M::A fa = M::make_a(af);
-#pragma unroll
-        for (int nt = 0; nt < kNT; ++nt) {
-          const int p = 8 * nt + g;
-          const float2 v0 = *reinterpret_cast<const float2*>(Xt + p * kLdQ + 16 * j + 2 * q);
-          const float2 v1 = *reinterpret_cast<const float2*>(Xt + p * kLdQ + 16 * j + 2 * q + 8);
-          const float bf[4] = {v0.x, v0.y, v1.x, v1.y};
-          M::mma(yv[nt], fa, M::make_b(bf));
-        }
-      }
-    }
-    {
-      const float et[2] = {ecum[tr0], ecum[tr1]};
+    if (kOut) {
+      // ---- outputs of steps [16 warp, 16 warp + 16): G = C B^T (causal tiles), G X, C h_prev.
+      const int tr0 = 16 * warp + g, tr1 = tr0 + 8;
+      // The row loads of this warp's outputs, issued now so that the products below hide them.
+      RowIn ro[kNT][4];
 #pragma unroll
       for (int nt = 0; nt < kNT; ++nt)
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           const int t = e < 2 ? tr0 : tr1, p = 8 * nt + 2 * q + (e & 1);
-          if (t < len && p < cols) {
-            typename L::Red red[L::kRed];
-            red[0] = fmaf(et[e >> 1], yi[nt][e], yv[nt][e]);
-            RowStep rs;
-            L::row_step(rcy[nt][e & 1], ro[nt][e], rs);
-            L::row_out(a, b, t0 + t, rbase + p, rcy[nt][e & 1], ro[nt][e], rs, red);
-          }
+          L::row_load(a, b, t0 + (t < len ? t : len - 1), rbase + (p < cols ? p : cols - 1), ro[nt][e]);
         }
-    }
-
-    // ---- the state: h = 2^c_last h + sum_t B_t^T (2^(c_last - c_t) u_t), warp w over its n tiles.
-    {
-      const float dch = dchunk[0];
+      const int nts = 2 * warp + 2;  // n8 tiles of s with s <= 16 warp + 15
+      float gacc[kQ / 8][4];
+      float yi[kNT][4], yv[kNT][4];
 #pragma unroll
-      for (int i = 0; i < kMTW; ++i)
+      for (int j = 0; j < kQ / 8; ++j)
 #pragma unroll
-        for (int nt = 0; nt < kNT; ++nt)
+        for (int e = 0; e < 4; ++e) gacc[j][e] = 0.0f;
 #pragma unroll
-          for (int e = 0; e < 4; ++e) hs[i][nt][e] *= dch;
+      for (int nt = 0; nt < kNT; ++nt)
 #pragma unroll
-      for (int k0 = 0; k0 < kQ; k0 += 16) {
-        if (k0 < len) {
-          const float w0 = wcum[k0 + 2 * q], w1 = wcum[k0 + 2 * q + 1];
-          const float w2 = wcum[k0 + 2 * q + 8], w3 = wcum[k0 + 2 * q + 9];
-          typename M::B fb[kNT];
+        for (int e = 0; e < 4; ++e) yi[nt][e] = yv[nt][e] = 0.0f;
+#pragma unroll 2
+      for (int k0 = 0; k0 < kN; k0 += 16) {
+        const typename M::A fa = M::a_rm(Cs, kLdN, 16 * warp, k0);
 #pragma unroll
-          for (int nt = 0; nt < kNT; ++nt) {
-            const int p = 8 * nt + g;
-            const float2 v0 = *reinterpret_cast<const float2*>(Xt + p * kLdQ + k0 + 2 * q);
-            const float2 v1 = *reinterpret_cast<const float2*>(Xt + p * kLdQ + k0 + 2 * q + 8);
-            const float bf[4] = {v0.x * w0, v0.y * w1, v1.x * w2, v1.y * w3};
-            fb[nt] = M::make_b(bf);
-          }
+        for (int j = 0; j < kQ / 8; ++j)
+          if (j < nts) M::mma(gacc[j], fa, M::b_nk(Bs, kLdN, 8 * j, k0));
+        if (live) {
 #pragma unroll
-          for (int i = 0; i < kMTW; ++i) {
-            const int mt = warp + T::kWarps * i;
-            if (mt < kMT) {
-              const int n = 16 * mt + g;
-              const float* r0 = Bs + (k0 + 2 * q) * kLdN + n;
-              const float af[8] = {r0[0],           r0[kLdN],         r0[8],
-                                   r0[kLdN + 8],    r0[8 * kLdN],     r0[9 * kLdN],
-                                   r0[8 * kLdN + 8], r0[9 * kLdN + 8]};
-              const typename M::A fa = M::make_a(af);
+          for (int nt = 0; nt < kNT; ++nt) M::mma(yi[nt], fa, M::b_nk(Ht, kLdN, 8 * nt, k0));
+        }
+      }
+      // Mask (s <= t) and scale by 2^(c_t - c_s), in place: gacc becomes the A operand of G X.
+      {
+        const double ct[2] = {cum[tr0], cum[tr1]};
 #pragma unroll
-              for (int nt = 0; nt < kNT; ++nt) M::mma(hs[i][nt], fa, fb[nt]);
+        for (int j = 0; j < kQ / 8; ++j) {
+          if (j < nts) {
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+              const int s = 8 * j + 2 * q + (e & 1), t = e < 2 ? tr0 : tr1;
+              const float f = ex2_fast(float(ct[e >> 1] - cum[s]));
+              gacc[j][e] = s <= t ? gacc[j][e] * f : 0.0f;
             }
           }
         }
       }
+#pragma unroll
+      for (int j = 0; j < kQ / 16; ++j) {
+        if (j <= warp) {
+          const float af[8] = {gacc[2 * j][0],     gacc[2 * j][1],     gacc[2 * j][2],
+                               gacc[2 * j][3],     gacc[2 * j + 1][0], gacc[2 * j + 1][1],
+                               gacc[2 * j + 1][2], gacc[2 * j + 1][3]};
+          const typename M::A fa = M::make_a(af);
+#pragma unroll
+          for (int nt = 0; nt < kNT; ++nt) M::mma(yv[nt], fa, M::b_nk(Xt, kLdQ, 8 * nt, 16 * j));
+        }
+      }
+      {
+        const float et[2] = {ecum[tr0], ecum[tr1]};
+#pragma unroll
+        for (int nt = 0; nt < kNT; ++nt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int t = e < 2 ? tr0 : tr1, p = 8 * nt + 2 * q + (e & 1);
+            if (t < len && p < cols) {
+              typename L::Red red[L::kRed];
+              red[0] = fmaf(et[e >> 1], yi[nt][e], yv[nt][e]);
+              RowStep rs;
+              L::row_step(rcy[nt][e & 1], ro[nt][e], rs);
+              L::row_out(a, b, t0 + t, rbase + p, rcy[nt][e & 1], ro[nt][e], rs, red);
+            }
+          }
+      }
     }
+
+    // ---- the state: h = 2^c_last h + sum_t B_t^T (2^(c_last - c_t) u_t), warp w over its n tiles.
+#pragma unroll
+    for (int i = 0; i < kMTW; ++i)
+#pragma unroll
+      for (int nt = 0; nt < kNT; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) hs[i][nt][e] *= dch;
+#pragma unroll
+    for (int k0 = 0; k0 < kQ; k0 += 16) {
+      if (k0 < len) {
+        typename M::B fb[kNT];
+#pragma unroll
+        for (int nt = 0; nt < kNT; ++nt) fb[nt] = M::b_nk_scaled(Xt, kLdQ, 8 * nt, k0, wcum);
+#pragma unroll
+        for (int i = 0; i < kMTW; ++i) {
+          const int mt = warp + T::kWarps * i;
+          if (mt < kMT) {
+            const typename M::A fa = M::a_tr(Bs, kLdN, 16 * mt, k0);
+#pragma unroll
+            for (int nt = 0; nt < kNT; ++nt) M::mma(hs[i][nt], fa, fb[nt]);
+          }
+        }
+      }
+    }
+    live = true;
     __syncthreads();  // the next chunk overwrites the tiles
   }
 
-  if (a.flags & SSM_FLAG_WRITE_HT) {
+  if (kMode == kSummary) {
+    const float dseg = ex2_acc(float(seg_log2));
+#pragma unroll
+    for (int i = 0; i < kMTW; ++i)
+#pragma unroll
+      for (int nt = 0; nt < kNT; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int mt = warp + T::kWarps * i;
+          const int n = 16 * mt + g + (e >= 2 ? 8 : 0), p = 8 * nt + 2 * q + (e & 1);
+          if (mt < kMT && p < cols) {
+            float* w = static_cast<float*>(a.workspace) +
+                       ((((long long)b * nseg + seg) * L::kRows + rbase + p) * kN + n) * 2;
+            w[0] = dseg;
+            w[1] = hs[i][nt][e];
+          }
+        }
+  } else if ((a.flags & SSM_FLAG_WRITE_HT) && seg == nseg - 1) {
 #pragma unroll
     for (int i = 0; i < kMTW; ++i)
 #pragma unroll
@@ -487,6 +658,24 @@ __device__ __forceinline__ void ssd_forward(const ssm_launch_args& a) {
                      hs[i][nt][e]);
         }
   }
+}
+
+}  // namespace ssd
+
+// Prefill over the whole sequence (Seg = 0): grid.x = kUnits * batch.
+template <class L, class Cfg>
+__device__ __forceinline__ void ssd_forward(const ssm_launch_args& a) {
+  ssd::run<L, Cfg, ssd::kWhole>(a);
+}
+// Segmented prefill, launch 1 of 2: grid.x = kUnits * batch * ceil(seqlen / kSeg).
+template <class L, class Cfg>
+__device__ __forceinline__ void ssd_segment_summary(const ssm_launch_args& a) {
+  ssd::run<L, Cfg, ssd::kSummary>(a);
+}
+// Segmented prefill, launch 2 of 2: same grid.
+template <class L, class Cfg>
+__device__ __forceinline__ void ssd_segment_forward(const ssm_launch_args& a) {
+  ssd::run<L, Cfg, ssd::kSegForward>(a);
 }
 
 }  // namespace ssm
