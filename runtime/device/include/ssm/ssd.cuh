@@ -418,16 +418,29 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
         if (has_h0 && mt < kMT && p < cols)
           v = ld_state(static_cast<const float*>(a.h0[0]) +
                        (((long long)b * L::kRows + rbase + p) * kN + n));
-        if (kMode == kSegForward && mt < kMT && p < cols) {
-          // Fold the summaries of the segments before this one (in order).
-          for (int k = 0; k < seg; ++k) {
-            const float* w = static_cast<const float*>(a.workspace) +
-                             ((((long long)b * nseg + k) * L::kRows + rbase + p) * kN + n) * 2;
-            v = fmaf(w[0], v, w[1]);
-          }
-        }
         hs[i][nt][e] = v;
       }
+  if (kMode == kSegForward) {
+    // Fold the summaries of the segments before this one, in order: h = D_k h + S_k.
+    for (int k = 0; k < seg; ++k) {
+      const float* w = static_cast<const float*>(a.workspace) +
+                       (((long long)b * nseg + k) * L::kRows + rbase) * kN * 2;
+#pragma unroll
+      for (int i = 0; i < kMTW; ++i)
+#pragma unroll
+        for (int nt = 0; nt < kNT; ++nt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int mt = warp + T::kWarps * i;
+            const int n = 16 * mt + g + (e >= 2 ? 8 : 0), p = 8 * nt + 2 * q + (e & 1);
+            const int pp = p < cols ? p : cols - 1;  // loads unconditional; lanes past cols unused
+            if (mt < kMT) {
+              const float2 dv = *reinterpret_cast<const float2*>(w + ((long long)pp * kN + n) * 2);
+              hs[i][nt][e] = fmaf(dv.x, hs[i][nt][e], dv.y);
+            }
+          }
+    }
+  }
   bool live = has_h0 || (kMode == kSegForward && seg > 0);  // h_prev is zero otherwise
   double seg_log2 = 0.0;  // the segment's total log2 decay (summary)
   // B and C copied raw (cp.async) when their storage type is the operand type and the call's
@@ -461,7 +474,9 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
     {
       // Every row of the head has the same decay, so the thread with px == k takes the log2 for
       // the step of its iteration k (kXIt <= kCols: at most one per thread).
-      float dmine = 1.0f;
+      // Only input_row is used in the loop, so the decay's exp is not computed per element; the
+      // designated raw inputs are selected (no arithmetic) and stepped once after it.
+      RowIn rmine = rx[0];
       int tmine = 0;
 #pragma unroll
       for (int k = 0; k < kXIt; ++k) {
@@ -471,12 +486,17 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
         const bool in = t < len;
         M::store1(Xt + px * kLdQ + t, in && px < cols ? L::input_row(rcx, rs) : 0.0f);
         if (px == k) {
-          dmine = in ? L::row_decay(rcx, rs) : 1.0f;  // steps past the end: the identity
+          rmine = rx[k];
           tmine = t;
         }
       }
-      // An underflowed decay: far below 2^-126.
-      if (px < kXIt) lgs[tmine] = dmine == 0.0f ? -16384.0f : log2f(dmine);
+      if (px < kXIt) {
+        RowStep rs;
+        L::row_step(rcx, rmine, rs);
+        const float d = L::row_decay(rcx, rs);
+        // Steps past the end: the identity. An underflowed decay: far below 2^-126.
+        lgs[tmine] = tmine >= len ? 0.0f : d == 0.0f ? -16384.0f : log2f(d);
+      }
     }
     if (kOut && live) {
 #pragma unroll
