@@ -822,10 +822,17 @@ private:
   /// the row form, one reduction whose coefficient is a per-(t, n) input (contrib = C * h), an
   /// input_n that is per-(t, n) too, a decay that is exp of something (so log2 exists) and
   /// depends on a prefix of the row dims only (one scalar per head: the trailing row dims share
-  /// it), and N a multiple of 16. Other shapes keep the lane form. Off unless SSMC_SSD=1 is in
-  /// the environment of ssmc: its first measurement was slower than the lane form (PERF.md, s1).
+  /// it), and N a multiple of 16. Taken when --ssm-select-strategy chose "ssd" (bf16 per-step
+  /// inputs); other shapes keep the lane form, and the manifest says which one was emitted.
+  /// SSMC_SSD=1 / SSMC_SSD=0 in the environment of ssmc force it on / off, for measurements.
   void detectSsdForm() {
-    if (const char *e = std::getenv("SSMC_SSD"); !e || std::string(e) != "1")
+    const char *e = std::getenv("SSMC_SSD");
+    bool want = fused_.getStrategy() == "ssd";
+    if (e && std::string(e) == "1")
+      want = true;
+    else if (e && std::string(e) == "0")
+      want = false;
+    if (!want)
       return;
     if (!rowForm_ || redTypes_.size() != 1 || kN_ % 16 != 0 || inputs_[inputN_].kind != Slot::NStep)
       return;
@@ -902,8 +909,10 @@ private:
       precise |= t.role != ast::Role::Param && t.dtype == sema::DType::F32;
     int64_t slices = (ssdRows_ + cols - 1) / cols, units = kRows_ / ssdRows_ * slices;
     // Segments give blocks to batch-1 layers; a sequence no longer than one segment runs as one
-    // (the summary launch returns at once). SSMC_SSD_SEG overrides (0: never), for measurements.
-    int64_t seg = 2048;
+    // (the summary launch returns at once). 4096 steps: one segment at 4x4096x32 (two took 1.3x
+    // as long), four at 1x16384x80 (2.1 -> 1.7 ms; 2048 and 8192 within 3 %), PERF.md s3.
+    // SSMC_SSD_SEG overrides (0: never), for measurements.
+    int64_t seg = 4096;
     if (const char *e = std::getenv("SSMC_SSD_SEG"))
       seg = std::max<int64_t>(0, std::atoll(e)) / 64 * 64;
     const int64_t q = 64, ldN = kN_ + 8, ldQ = q + 8, es = precise ? 4 : 2;
@@ -919,7 +928,6 @@ private:
       os << "static_assert(" << T << "::kBlock == 128 && " << T << "::kSmemBytes == " << smem
          << ", \"block / shared memory of " << base << "\");\n";
       std::vector<ssmrt::ManifestLaunch> &list = narrow ? ml.forwardIndex32 : ml.forward;
-      list.clear(); // the lane form's entries
       auto entry = [&](const std::string &kernel, const char *fn) {
         // 3 blocks of 4 warps per SM for bf16 operands (52 KB of shared memory each), 2 for f32.
         os << "extern \"C\" __global__ void __launch_bounds__(128, " << (precise ? 2 : 3) << ") " << kernel
@@ -960,23 +968,29 @@ private:
       int block = 32 * lane.warps;
       std::string fwd = "ssm_" + name_ + "_fwd" + suffix, step = "ssm_" + name_ + "_step" + suffix;
       // The manifest's numbers and the skeleton's traits must agree: checked when NVRTC compiles.
-      os << "static_assert(ssm::DiagLane<" << Lt << ", " << cfg << ">::kRowBlocks == " << rowBlocks
-         << ", \"launch rule of " << fwd << " disagrees with the skeleton\");\n";
-      os << "static_assert(ssm::DiagLane<" << Lt << ", " << cfg << ">::kBlock == " << block << ", \"block\");\n";
+      // The SSD form replaces the lane form's forward entries (emitSsdKernels): not compiled.
+      if (!ssd_) {
+        os << "static_assert(ssm::DiagLane<" << Lt << ", " << cfg << ">::kRowBlocks == " << rowBlocks
+           << ", \"launch rule of " << fwd << " disagrees with the skeleton\");\n";
+        os << "static_assert(ssm::DiagLane<" << Lt << ", " << cfg << ">::kBlock == " << block << ", \"block\");\n";
+      }
       os << "static_assert(ssm::DiagStepTraits<" << Lt << ", " << ns << "::StepCfg>::kUnits == " << kRows_ * stepG
          << ", \"launch rule of " << step << " disagrees with the skeleton\");\n";
       os << "static_assert(ssm::DiagStepTraits<" << Lt << ", " << ns << "::StepCfg>::kBlock == " << stepBlock
          << ", \"step block\");\n";
-      os << "extern \"C\" __global__ void __launch_bounds__(" << block << ") " << fwd
-         << "(ssm_launch_args a) { ssm::diag_lane_forward<" << Lt << ", " << cfg << ">(a); }\n";
+      if (!ssd_)
+        os << "extern \"C\" __global__ void __launch_bounds__(" << block << ") " << fwd
+           << "(ssm_launch_args a) { ssm::diag_lane_forward<" << Lt << ", " << cfg << ">(a); }\n";
       os << "extern \"C\" __global__ void __launch_bounds__(" << stepBlock << ") " << step
          << "(ssm_launch_args a) { ssm::diag_step<" << Lt << ", " << ns << "::StepCfg>(a); }\n";
 
-      ssmrt::ManifestLaunch f;
-      f.kernel = fwd;
-      f.block[0] = static_cast<uint32_t>(block);
-      f.grid[0] = {rowBlocks, true, 0, 1};
-      (narrow ? ml.forwardIndex32 : ml.forward).push_back(f);
+      if (!ssd_) {
+        ssmrt::ManifestLaunch f;
+        f.kernel = fwd;
+        f.block[0] = static_cast<uint32_t>(block);
+        f.grid[0] = {rowBlocks, true, 0, 1};
+        (narrow ? ml.forwardIndex32 : ml.forward).push_back(f);
+      }
       ssmrt::ManifestLaunch s;
       s.kernel = step;
       s.block[0] = static_cast<uint32_t>(stepBlock);

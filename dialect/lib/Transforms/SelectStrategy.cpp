@@ -40,6 +40,24 @@ struct SsmSelectStrategyPass
       signalPassFailure();
   }
 
+  static bool ssdFits(FusedOp op, LayerOp layer, std::optional<FactsAttr> facts) {
+    if (!facts || !facts->getScalarDecay())
+      return false;
+    int64_t n = layer.getDimSize(op.getInnerAttr().getValue()).value_or(0);
+    if (n < 16 || n % 16 != 0)
+      return false;
+    bool any = false;
+    for (Value v : op.getInputs()) {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      if (!t || t.hasStaticShape())
+        continue; // params and other time-invariant operands
+      if (!t.getElementType().isBF16())
+        return false;
+      any = true;
+    }
+    return any;
+  }
+
   LogicalResult select(FusedOp op) {
     auto layer = op->getParentOfType<LayerOp>();
     std::optional<FactsAttr> facts = op.getFacts();
@@ -61,6 +79,12 @@ struct SsmSelectStrategyPass
                               << op.getState()
                               << "' does not have a scalar decay per head";
       strategy = force;
+    } else if (ssdFits(op, layer, facts)) {
+      // One decay per head and step, N in tensor-core tiles, bf16 per-step
+      // inputs: the chunked matrix form on tensor cores (ssm/ssd.cuh). With
+      // f32 inputs its products need three tf32 passes and the lane form is
+      // faster (runtime/device/PERF.md, s3).
+      strategy = "ssd";
     } else {
       // One lane per (batch, row, n): enough of them fill the GPU without a
       // second pass; otherwise cut L into chunks to get more parallel work.

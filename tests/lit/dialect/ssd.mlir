@@ -1,6 +1,7 @@
 // Mamba-2 SSD as in stdlib/mamba2_ssd.ssm: state [H, P, N], one decay per head and step, B and C
 // in G = 1 group shared by all heads, bf16 storage. One ssm.fused with rows [H, P] and
-// groups = {G = "H"}; the decay is a row value (computed once per row and step); a step layer.
+// groups = {G = "H"}; the decay is a row value (computed once per row and step); bf16 per-step
+// inputs and N = 128 select the tensor-core form ("ssd"); a step layer.
 // RUN: ssm-opt %s --ssm-pipeline | FileCheck %s --implicit-check-not=ssm.fused --implicit-check-not=ssm.scan --implicit-check-not=ssm.map --implicit-check-not=ssm.group --implicit-check-not='#ssm.dims<["L", "H", "P", "N"]>'
 // RUN: ssm-opt %s --ssm-pipeline | ssm-opt --ssm-print-cpp -o /dev/null | FileCheck %s --check-prefix=CPP
 
@@ -8,7 +9,7 @@
 // CHECK-SAME: facts = #ssm.facts<selective, scalar_decay>
 // CHECK-NEXT: ssm.fused "h" rows ["H", "P"] inner "N"
 // CHECK-SAME: outs(tensor<?x80x64xbf16, #ssm.dims<["L", "H", "P"]>>) final(tensor<80x64x128xf32, #ssm.dims<["H", "P", "N"]>>)
-// CHECK-SAME: attributes {facts = #ssm.facts<selective, scalar_decay>, groups = {G = "H"}, strategy = "lane"}
+// CHECK-SAME: attributes {facts = #ssm.facts<selective, scalar_decay>, groups = {G = "H"}, strategy = "ssd"}
 // CHECK: math.exp
 // CHECK: ssm.yield %{{.*}}, %{{.*}} : f32, f32
 // CHECK-NEXT: } elem {
