@@ -81,6 +81,7 @@ struct Bf16Mma {
   }
   SSM_DEV void store2(E* p, float lo, float hi) { *reinterpret_cast<unsigned*>(p) = pack(lo, hi); }
   SSM_DEV void store1(E* p, float x) { *p = float_to_bf16(x); }
+  SSM_DEV float e2f(E x) { return bf16_to_float(x); }
   SSM_DEV A make_a(const float a[8]) {
     A x;
     x.r[0] = pack(a[0], a[1]);
@@ -151,6 +152,7 @@ struct Tf32x3Mma {
     *reinterpret_cast<float2*>(p) = v;
   }
   SSM_DEV void store1(E* p, float x) { *p = x; }
+  SSM_DEV float e2f(E x) { return x; }
   SSM_DEV void split(float x, unsigned& hi, unsigned& lo) {
     asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(hi) : "f"(x));
     const float r = x - bits_to_float(hi);
@@ -216,6 +218,8 @@ struct Tf32x3Mma {
   }
 };
 
+SSM_DEV bool nonfinite(float x) { return (float_to_bits(x) & 0x7f800000u) == 0x7f800000u; }
+
 SSM_DEV double shfl_up_f64(double v, int delta) {
   unsigned lo, hi;
   asm("mov.b64 {%0, %1}, %2;" : "=r"(lo), "=r"(hi) : "d"(v));
@@ -261,16 +265,20 @@ struct SsdTraits {
   static constexpr int kMTW = int(ceil_div(kMT, kWarps));      // ... per warp
   static constexpr int kNT = kCols / 8;                        // n8 tiles over the block's rows
   // Shared memory, in bytes: per warp the running log2 sums (f64), 2^c_t and 2^(c_last - c_t);
-  // log2 of each step's decay; then the operand tiles (16-byte aligned).
+  // log2 of each step's decay and the decay; then the operand tiles (16-byte aligned).
   static constexpr int kOffCum = 0;                                  // double [kWarps][kQ]
   static constexpr int kOffEcum = kOffCum + kWarps * kQ * 8;         // float [kWarps][kQ]
   static constexpr int kOffWcum = kOffEcum + kWarps * kQ * 4;        // float [kWarps][kQ]
   static constexpr int kOffLg = kOffWcum + kWarps * kQ * 4;          // float [kQ]
-  static constexpr int kOffC = kOffLg + kQ * 4;                      // E C[t][n]
+  static constexpr int kOffD = kOffLg + kQ * 4;                      // float [kQ]: the decays
+  static constexpr int kOffC = kOffD + kQ * 4;                       // E C[t][n]
   static constexpr int kOffB = kOffC + kQ * kLdN * int(sizeof(E));           // E B[t][n] (input_n)
   static constexpr int kOffX = kOffB + kQ * kLdN * int(sizeof(E));           // E u[p][t] (input_row)
   static constexpr int kOffH = kOffX + kCols * kLdQ * int(sizeof(E));        // E h_prev[p][n]
-  static constexpr int kSmemBytes = kOffH + kCols * kLdN * int(sizeof(E));
+  static constexpr int kEnd = kOffH + kCols * kLdN * int(sizeof(E));
+  // The sequential fallback's f32 state [p][n]: the h_prev tile when that is f32, else its own.
+  static constexpr int kOffHf = sizeof(E) == 4 ? kOffH : kEnd;
+  static constexpr int kSmemBytes = sizeof(E) == 4 ? kEnd : kEnd + kCols * kN * 4;
   // Per segment and batch item: (total decay, final state) per (row, n), f32.
   static constexpr long long kWorkspacePerSeg = L::kRows * kN * 2 * 4;
 
@@ -365,6 +373,8 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
   float* ecum = reinterpret_cast<float*>(ssd_smem + T::kOffEcum) + warp * kQ;
   float* wcum = reinterpret_cast<float*>(ssd_smem + T::kOffWcum) + warp * kQ;
   float* lgs = reinterpret_cast<float*>(ssd_smem + T::kOffLg);
+  float* dlin = reinterpret_cast<float*>(ssd_smem + T::kOffD);
+  float* Hf = reinterpret_cast<float*>(ssd_smem + T::kOffHf);
   E* Cs = reinterpret_cast<E*>(ssd_smem + T::kOffC);
   E* Bs = reinterpret_cast<E*>(ssd_smem + T::kOffB);
   E* Xt = reinterpret_cast<E*>(ssd_smem + T::kOffX);
@@ -452,6 +462,16 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
 
   for (int t0 = t_begin; t0 < t_end; t0 += kQ) {
     const int len = t_end - t0 < kQ ? t_end - t0 : kQ;
+    // A NaN or inf among the chunk's values (or in the state) sends the chunk through the
+    // sequential recurrence below: the matrix form would spread it (0 x inf in the masked
+    // products) where the recurrence does not, and miss some the recurrence has.
+    bool bad = false;
+#pragma unroll
+    for (int i = 0; i < kMTW; ++i)
+#pragma unroll
+      for (int nt = 0; nt < kNT; ++nt)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) bad |= nonfinite(hs[i][nt][e]);
 
     // ---- stage the chunk: B, C (per t, n pair), u (per t, row) and log2 of the decays, h_prev.
     // Every load is unconditional (steps past the end read the last step and are zeroed after)
@@ -483,8 +503,10 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
         const int t = (tid + k * T::kBlock) / kCols;
         RowStep rs;
         L::row_step(rcx, rx[k], rs);
-        const bool in = t < len;
-        M::store1(Xt + px * kLdQ + t, in && px < cols ? L::input_row(rcx, rs) : 0.0f);
+        const bool in = t < len && px < cols;
+        const float u = L::input_row(rcx, rs);
+        bad |= in && nonfinite(u);
+        M::store1(Xt + px * kLdQ + t, in ? u : 0.0f);
         if (px == k) {
           rmine = rx[k];
           tmine = t;
@@ -496,6 +518,8 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
         const float d = L::row_decay(rcx, rs);
         // Steps past the end: the identity. An underflowed decay: far below 2^-126.
         lgs[tmine] = tmine >= len ? 0.0f : d == 0.0f ? -16384.0f : log2f(d);
+        dlin[tmine] = tmine >= len ? 1.0f : d;
+        bad |= tmine < len && nonfinite(d);
       }
     }
     if (kOut && live) {
@@ -541,6 +565,7 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
       __syncwarp();
     }
 
+    bool seq = false;  // this chunk through the sequential recurrence
     if (kOut) {
       // ---- outputs of steps [16 warp, 16 warp + 16): G = C B^T (causal tiles), G X, C h_prev.
       const int tr0 = 16 * warp + g, tr1 = tr0 + 8;
@@ -575,6 +600,13 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
           for (int nt = 0; nt < kNT; ++nt) M::mma(yi[nt], fa, M::b_nk(Ht, kLdN, 8 * nt, k0));
         }
       }
+      // Non-finite products: some B or C of the chunk (warp 3's rows of G reach every B row).
+#pragma unroll
+      for (int j = 0; j < kQ / 8; ++j)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) bad |= j < nts && nonfinite(gacc[j][e]);
+      seq = __syncthreads_or(bad) != 0;
+      if (!seq) {
       // Mask (s <= t) and scale by 2^(c_t - c_s), in place: gacc becomes the A operand of G X.
       {
         const double ct[2] = {cum[tr0], cum[tr1]};
@@ -617,28 +649,92 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
             }
           }
       }
+      }  // !seq
+    } else {
+      seq = __syncthreads_or(bad) != 0;
     }
 
-    // ---- the state: h = 2^c_last h + sum_t B_t^T (2^(c_last - c_t) u_t), warp w over its n tiles.
+    if (seq) {
+      // ---- the chunk as the recurrence: the state to shared memory as f32 [p][n], then kPer
+      // threads per row of the block, kN / kPer states each, step by step.
+      constexpr int kPer = T::kBlock / kCols, kNs = kN / kPer;
 #pragma unroll
-    for (int i = 0; i < kMTW; ++i)
+      for (int i = 0; i < kMTW; ++i)
 #pragma unroll
-      for (int nt = 0; nt < kNT; ++nt)
+        for (int nt = 0; nt < kNT; ++nt)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) hs[i][nt][e] *= dch;
+          for (int e = 0; e < 4; ++e) {
+            const int mt = warp + T::kWarps * i;
+            const int n = 16 * mt + g + (e >= 2 ? 8 : 0), p = 8 * nt + 2 * q + (e & 1);
+            if (mt < kMT) Hf[p * kN + n] = hs[i][nt][e];
+          }
+      __syncthreads();
+      {
+        const int ps = tid / kPer, n0 = (tid % kPer) * kNs;
+        const int rows = rbase + (ps < cols ? ps : cols - 1);
+        float h[kNs];
 #pragma unroll
-    for (int k0 = 0; k0 < kQ; k0 += 16) {
-      if (k0 < len) {
-        typename M::B fb[kNT];
+        for (int j = 0; j < kNs; ++j) h[j] = Hf[ps * kN + n0 + j];
+        RowConst rcs;
+        if (kOut) L::row_const(a, rows, rcs);
+        for (int t = 0; t < len; ++t) {
+          const float d = dlin[t], u = M::e2f(Xt[ps * kLdQ + t]);
+          float part = 0.0f;
 #pragma unroll
-        for (int nt = 0; nt < kNT; ++nt) fb[nt] = M::b_nk_scaled(Xt, kLdQ, 8 * nt, k0, wcum);
+          for (int j = 0; j < kNs; ++j) {
+            h[j] = state_fma(d, h[j], u * M::e2f(Bs[t * kLdN + n0 + j]));
+            if (kOut) part = fmaf(h[j], M::e2f(Cs[t * kLdN + n0 + j]), part);
+          }
+          if (kOut) {
 #pragma unroll
-        for (int i = 0; i < kMTW; ++i) {
-          const int mt = warp + T::kWarps * i;
-          if (mt < kMT) {
-            const typename M::A fa = M::a_tr(Bs, kLdN, 16 * mt, k0);
+            for (int m = 1; m < kPer; m <<= 1) part += shfl_xor(part, m);
+            if (tid % kPer == 0 && ps < cols) {
+              RowIn ri;
+              RowStep rs;
+              L::row_load(a, b, t0 + t, rows, ri);
+              L::row_step(rcs, ri, rs);
+              typename L::Red red[L::kRed];
+              red[0] = part;
+              L::row_out(a, b, t0 + t, rows, rcs, ri, rs, red);
+            }
+          }
+        }
 #pragma unroll
-            for (int nt = 0; nt < kNT; ++nt) M::mma(hs[i][nt], fa, fb[nt]);
+        for (int j = 0; j < kNs; ++j) Hf[ps * kN + n0 + j] = h[j];
+      }
+      __syncthreads();
+#pragma unroll
+      for (int i = 0; i < kMTW; ++i)
+#pragma unroll
+        for (int nt = 0; nt < kNT; ++nt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int mt = warp + T::kWarps * i;
+            const int n = 16 * mt + g + (e >= 2 ? 8 : 0), p = 8 * nt + 2 * q + (e & 1);
+            if (mt < kMT) hs[i][nt][e] = Hf[p * kN + n];
+          }
+    } else {
+      // ---- the state: h = 2^c_last h + sum_t B_t^T (2^(c_last - c_t) u_t), warp w over its n tiles.
+  #pragma unroll
+      for (int i = 0; i < kMTW; ++i)
+  #pragma unroll
+        for (int nt = 0; nt < kNT; ++nt)
+  #pragma unroll
+          for (int e = 0; e < 4; ++e) hs[i][nt][e] *= dch;
+  #pragma unroll
+      for (int k0 = 0; k0 < kQ; k0 += 16) {
+        if (k0 < len) {
+          typename M::B fb[kNT];
+  #pragma unroll
+          for (int nt = 0; nt < kNT; ++nt) fb[nt] = M::b_nk_scaled(Xt, kLdQ, 8 * nt, k0, wcum);
+  #pragma unroll
+          for (int i = 0; i < kMTW; ++i) {
+            const int mt = warp + T::kWarps * i;
+            if (mt < kMT) {
+              const typename M::A fa = M::a_tr(Bs, kLdN, 16 * mt, k0);
+  #pragma unroll
+              for (int nt = 0; nt < kNT; ++nt) M::mma(hs[i][nt], fa, fb[nt]);
+            }
           }
         }
       }
