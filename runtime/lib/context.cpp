@@ -1,5 +1,7 @@
 // The context: a device's primary CUDA context, the stream, the kernel cache and the shared
 // workspace; and the ssmrt_context_* C entry points.
+#include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +15,7 @@ Status ContextImpl::create(const ssmrt_context_options &options, std::shared_ptr
   std::shared_ptr<ContextImpl> ctx(new ContextImpl());
   ctx->cache_ = DiskCache(options.cache_dir ? std::string(options.cache_dir) : DiskCache::defaultDirectory());
   ctx->info_.ordinal = options.device_ordinal;
+  ctx->paramsFixed_ = (options.flags & SSMRT_CONTEXT_PARAMS_FIXED) != 0;
   if (options.device_ordinal == SSMRT_DEVICE_NONE) {
     std::snprintf(ctx->info_.name, sizeof ctx->info_.name, "none");
     *out = std::move(ctx);
@@ -125,13 +128,18 @@ ssmrt_status ssmrt_context_create(const ssmrt_context_options *options, ssmrt_co
     *out_ctx = nullptr;
     ssmrt_context_options opts = SSMRT_CONTEXT_OPTIONS_INIT;
     if (options) {
-      // A caller compiled against an older, smaller struct must not have us read past it.
-      if (options->struct_size < sizeof(ssmrt_context_options))
+      // A caller compiled against an older, smaller struct must not have us read past it:
+      // the fields it has are copied, the later ones keep their defaults.
+      const size_t first = offsetof(ssmrt_context_options, flags);
+      if (options->struct_size < first)
         return invalidArgument(std::string(fn) + ": options->struct_size is " +
-                               std::to_string(options->struct_size) + " but this library needs " +
-                               std::to_string(sizeof(ssmrt_context_options)) +
-                               " (initialise options with ssmrt_context_options_init)");
-      opts = *options;
+                               std::to_string(options->struct_size) + " but this library needs at least " +
+                               std::to_string(first) + " (initialise options with ssmrt_context_options_init)");
+      std::memcpy(&opts, options, std::min<size_t>(options->struct_size, sizeof opts));
+      opts.struct_size = sizeof opts;
+      if (opts.flags & ~uint32_t(SSMRT_CONTEXT_PARAMS_FIXED))
+        return invalidArgument(std::string(fn) + ": options->flags has unknown bits " +
+                               std::to_string(opts.flags & ~uint32_t(SSMRT_CONTEXT_PARAMS_FIXED)));
     }
     std::shared_ptr<ContextImpl> ctx;
     Status s = ContextImpl::create(opts, &ctx);

@@ -54,6 +54,8 @@ class ContextImpl {
   // (wantProgrammaticLaunch, cuda_driver.h), and turned off for good if the driver refuses
   // such a launch that it accepts without the attribute.
   bool programmaticLaunch() const { return programmaticLaunch_.load(std::memory_order_relaxed); }
+  // SSMRT_CONTEXT_PARAMS_FIXED: decode steps are told they may read params before the wait.
+  bool paramsFixed() const { return paramsFixed_; }
   void disableProgrammaticLaunch() { programmaticLaunch_.store(false, std::memory_order_relaxed); }
 
  private:
@@ -70,6 +72,7 @@ class ContextImpl {
   CUdeviceptr workspace_ = 0;
   uint64_t workspaceBytes_ = 0;
   std::atomic<bool> programmaticLaunch_{false};
+  bool paramsFixed_ = false;
 };
 
 class ModuleImpl;

@@ -120,6 +120,7 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
   }
   if (initial) args.flags |= SSM_FLAG_HAS_H0;
   if (final) args.flags |= SSM_FLAG_WRITE_HT;
+  if (entry == SSMRT_ENTRY_STEP && ctx.paramsFixed()) args.flags |= SSM_FLAG_PARAMS_FIXED;
 
   // One call at a time fills the shared workspace; the stream orders the kernels.
   std::lock_guard<std::mutex> lock(ctx.workspaceMutex());

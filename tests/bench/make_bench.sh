@@ -40,6 +40,8 @@ ssd_1x16384x80_bf16    .carry/bench/ssd_80_bf16.ssmpack      1  16384 forward 0.
 ssd_8x2048x24_f32      .carry/bench/ssd_24_f32.ssmpack       8  2048  forward 0.535
 step_5120x16_b1_bf16   .carry/bench/s6_5120_16_bf16.ssmpack  1  1     step    0.0019
 step_5120x16_b64_bf16  .carry/bench/s6_5120_16_bf16.ssmpack  64 1     step    0.0140
+step_fixed_b1_bf16     .carry/bench/s6_5120_16_bf16.ssmpack  1  1     step_fixed 0.0019
+step_fixed_b64_bf16    .carry/bench/s6_5120_16_bf16.ssmpack  64 1     step_fixed 0.0140
 load_cubin_pack        .carry/bench/s6_1536_16_bf16.ssmpack  1  1     load
 load_source_only_jit   .carry/bench/s6_source_only.ssmpack   1  1     load
 CASES

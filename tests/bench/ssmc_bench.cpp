@@ -5,6 +5,7 @@
 // CASES.txt: one case per line, "name pack batch seqlen mode [peer_ms]" with mode
 //   forward  prefill over the sequence (median of >= 30 runs, inputs rotated among sets)
 //   step     one decode step per C API call, and per call replayed inside a CUDA graph
+//   step_fixed  the same on a context created with SSMRT_CONTEXT_PARAMS_FIXED
 //   load     ssmrt_module_load_file + prepare: cubin pack; or a source-only pack with an
 //            empty cache directory (cold JIT) and again from the disk cache (warm)
 #include "ssmrt/ssmrt.h"
@@ -178,6 +179,11 @@ int main(int argc, char **argv) {
   opts.cache_dir = "";
   ssmrt_context *ctx = nullptr;
   RT_OK(ssmrt_context_create(&opts, &ctx));
+  // Mode "step_fixed": the decode step on a context created with SSMRT_CONTEXT_PARAMS_FIXED.
+  ssmrt_context_options optsFixed = opts;
+  optsFixed.flags = SSMRT_CONTEXT_PARAMS_FIXED;
+  ssmrt_context *ctxFixed = nullptr;
+  RT_OK(ssmrt_context_create(&optsFixed, &ctxFixed));
   cudaDeviceProp prop{};
   cudaGetDeviceProperties(&prop, 0);
   double bw = copyBandwidth();
@@ -238,8 +244,8 @@ int main(int argc, char **argv) {
       j << "{\"name\": \"" << name << "\", \"mode\": \"load\", \"first_ms\": " << cold << ", \"then_ms\": " << median(warm) << "}";
       jsonCase = j.str();
     } else {
-      Layer l = open(ctx, pack);
-      bool step = mode == "step";
+      Layer l = open(mode == "step_fixed" ? ctxFixed : ctx, pack);
+      bool step = mode == "step" || mode == "step_fixed";
       const int sets = step ? 1 : 4;
       std::vector<std::vector<ssmrt_tensor>> ts(sets);
       std::vector<void *> bufs;
@@ -337,5 +343,6 @@ int main(int argc, char **argv) {
   for (auto &r : table)
     std::printf("%s\n", r.c_str());
   ssmrt_context_release(ctx);
+  ssmrt_context_release(ctxFixed);
   return 0;
 }

@@ -1078,6 +1078,10 @@ int main(int argc, char **argv) {
   }
   ssmrt_context_options opts = SSMRT_CONTEXT_OPTIONS_INIT;
   opts.cache_dir = "";
+  // SSMC_CHECK_PARAMS_FIXED=1: the context option under which decode steps load params before
+  // their dependency wait (the checks then cover that order of the step kernel).
+  if (const char *e = std::getenv("SSMC_CHECK_PARAMS_FIXED"); e && std::string(e) == "1")
+    opts.flags = SSMRT_CONTEXT_PARAMS_FIXED;
   ssmrt_context *ctx = nullptr;
   RT_OK(ssmrt_context_create(&opts, &ctx));
   ssmrt_module *mod = nullptr;

@@ -1,6 +1,7 @@
 // The C API without a GPU: every entry point gives NO_DRIVER (or INVALID_ARGUMENT for null
 // arguments) with a message and never crashes; on an SSMRT_DEVICE_NONE context, modules
 // load, layers are inspected, calls are validated, and states save/restore/swap.
+#include <cstddef>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -120,6 +121,23 @@ TEST(CApi, ContextOptionChecks) {
   EXPECT_EQ(o.cache_dir, nullptr);
   o.struct_size = 4;
   EXPECT_STATUS(ssmrt_context_create(&o, &ctx), SSMRT_INVALID_ARGUMENT, "options->struct_size is 4");
+  // A caller built before `flags` existed: its fields are read, flags defaults to 0.
+  ssmrt_context_options_init(&o);
+  o.struct_size = uint32_t(offsetof(ssmrt_context_options, flags));
+  o.device_ordinal = SSMRT_DEVICE_NONE;
+  o.flags = 0xdead;  // past its struct: must not be read
+  ASSERT_EQ(ssmrt_context_create(&o, &ctx), SSMRT_OK) << ssmrt_last_error();
+  ssmrt_context_release(ctx);
+  ctx = nullptr;
+  ssmrt_context_options_init(&o);
+  EXPECT_EQ(o.flags, 0u);
+  o.device_ordinal = SSMRT_DEVICE_NONE;
+  o.flags = SSMRT_CONTEXT_PARAMS_FIXED;
+  ASSERT_EQ(ssmrt_context_create(&o, &ctx), SSMRT_OK) << ssmrt_last_error();
+  ssmrt_context_release(ctx);
+  ctx = nullptr;
+  o.flags = 6;
+  EXPECT_STATUS(ssmrt_context_create(&o, &ctx), SSMRT_INVALID_ARGUMENT, "options->flags has unknown bits 6");
   ssmrt_context_options_init(&o);
   o.device_ordinal = -5;
   EXPECT_STATUS(ssmrt_context_create(&o, &ctx), SSMRT_INVALID_ARGUMENT, "device ordinal -5 is negative");

@@ -307,7 +307,8 @@ TEST(Gpu, ThreadsOnTheirOwnStreamsMatchOneThreadAndCompileOnce) {
 
 // Decode steps with programmatic dependent launch (the default on sm_90 and newer),
 // without it (SSMRT_NO_PDL=1), and captured into a CUDA graph on the context's stream and
-// replayed: each the CPU reference bit for bit. Each also with index32 lists in the pack.
+// replayed (also on a context with SSMRT_CONTEXT_PARAMS_FIXED): each the CPU reference bit
+// for bit. Each also with index32 lists in the pack.
 TEST(Gpu, StepsWithAndWithoutPdlAndInAGraphMatchTheReference) {
   REQUIRE_GPU();
   Driver &d = Driver::get();
@@ -343,10 +344,11 @@ TEST(Gpu, StepsWithAndWithoutPdlAndInAGraphMatchTheReference) {
   ssmrt_tensor step[3] = {tensor(dx, {kBatch, kD}), tensor(da, {kD}), tensor(dy, {kBatch, kD})};
 
   ssmrt_test::ScratchDir cache;
-  const char *modes[] = {"default (PDL on sm_90+)", "SSMRT_NO_PDL=1", "CUDA graph"};
+  const char *modes[] = {"default (PDL on sm_90+)", "SSMRT_NO_PDL=1", "CUDA graph",
+                         "CUDA graph, SSMRT_CONTEXT_PARAMS_FIXED"};
   for (bool index32 : {false, true}) {
     const std::string pack = toyPack({}, true, index32);
-    for (int mode = 0; mode < 3; ++mode) {
+    for (int mode = 0; mode < 4; ++mode) {
       SCOPED_TRACE(std::string(modes[mode]) + (index32 ? ", index32 lists" : ""));
       if (mode == 1) ::setenv("SSMRT_NO_PDL", "1", 1);  // read when the context is created
       else ::unsetenv("SSMRT_NO_PDL");
@@ -356,6 +358,7 @@ TEST(Gpu, StepsWithAndWithoutPdlAndInAGraphMatchTheReference) {
       ssmrt_context_options_init(&o);
       o.stream = stream;
       o.cache_dir = cache.path().c_str();
+      if (mode == 3) o.flags = SSMRT_CONTEXT_PARAMS_FIXED;
       ssmrt_context *ctx = nullptr;
       ssmrt_module *m = nullptr;
       ssmrt_layer *l = nullptr;

@@ -206,6 +206,39 @@ TEST_F(HostPath, StepLaunchesWhatTheKernelExpects) {
   ssmrt_state_release(state);
 }
 
+// SSMRT_CONTEXT_PARAMS_FIXED reaches decode steps as SSM_FLAG_PARAMS_FIXED, and only them.
+TEST_F(HostPath, ParamsFixedContextFlagsStepsOnly) {
+  ssmrt_context_options o;
+  ssmrt_context_options_init(&o);
+  o.device_ordinal = SSMRT_DEVICE_NONE;
+  o.cache_dir = "";
+  o.flags = SSMRT_CONTEXT_PARAMS_FIXED;
+  ssmrt_context *fixedCtx = nullptr;
+  ASSERT_EQ(ssmrt_context_create(&o, &fixedCtx), SSMRT_OK) << lastError();
+  ssmrt_module *m = nullptr;
+  ssmrt_layer *l = nullptr;
+  ASSERT_EQ(ssmrt_module_load_memory(fixedCtx, pack.data(), pack.size(), &m), SSMRT_OK) << lastError();
+  ASSERT_EQ(ssmrt_module_layer(m, 0, &l), SSMRT_OK) << lastError();
+  Seen seen;
+  setLaunchHookForTesting(recordLaunch, &seen);
+  ssmrt_state *s = nullptr;
+  ASSERT_EQ(ssmrt_state_create(l, 2, &s), SSMRT_OK) << lastError();
+  auto t = mambaTensors(2, 1, true);
+  ASSERT_EQ(ssmrt_layer_step(l, t.data(), int32_t(t.size()), s), SSMRT_OK) << lastError();
+  EXPECT_EQ(seen.args.flags, uint32_t(SSM_FLAG_HAS_H0 | SSM_FLAG_WRITE_HT | SSM_FLAG_PARAMS_FIXED));
+  auto f = mambaTensors(2, 64, false);
+  ASSERT_EQ(ssmrt_layer_forward(l, f.data(), int32_t(f.size()), s, s), SSMRT_OK) << lastError();
+  EXPECT_EQ(seen.args.flags, uint32_t(SSM_FLAG_HAS_H0 | SSM_FLAG_WRITE_HT));
+  // The default context does not set it.
+  ssmrt_state *s2 = newState(2);
+  ASSERT_EQ(ssmrt_layer_step(layer, t.data(), int32_t(t.size()), s2), SSMRT_OK) << lastError();
+  EXPECT_EQ(seen.args.flags, uint32_t(SSM_FLAG_HAS_H0 | SSM_FLAG_WRITE_HT));
+  ssmrt_state_release(s2);
+  ssmrt_state_release(s);
+  ssmrt_module_release(m);
+  ssmrt_context_release(fixedCtx);
+}
+
 TEST_F(HostPath, ForwardWithoutStatesAndPast2To31Elements) {
   Seen seen;
   setLaunchHookForTesting(recordLaunch, &seen);

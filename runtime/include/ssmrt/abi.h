@@ -27,6 +27,10 @@
 /* flags */
 #define SSM_FLAG_HAS_H0 1u /* h0[i] holds the initial state; otherwise start from zero */
 #define SSM_FLAG_WRITE_HT 2u /* write the final state to hT[i] */
+/* The params are not written by the kernels queued before this one on the stream: a kernel
+ * launched with programmatic dependent launch may read them before griddepcontrol.wait
+ * (the context option SSMRT_CONTEXT_PARAMS_FIXED; set on decode steps only). */
+#define SSM_FLAG_PARAMS_FIXED 4u
 
 typedef struct ssm_tensor_arg {
   void *data;

@@ -137,10 +137,21 @@ typedef struct ssmrt_context_options {
   /* Directory of the on-disk kernel cache. NULL: $SSMRT_CACHE_DIR, else
    * $XDG_CACHE_HOME/ssmc, else $HOME/.cache/ssmc. "": no disk cache. Copied at create. */
   const char *cache_dir;
+  /* SSMRT_CONTEXT_* flags, 0 by default. (Added after the first version: a caller whose
+   * struct_size ends before this field gets 0.) */
+  uint32_t flags;
 } ssmrt_context_options;
 
+/* The params of every layer of this context are not written by device work on the context's
+ * stream while calls are queued (weights are uploaded, synchronized, then used). Decode
+ * steps launched with programmatic dependent launch (see ssmrt_layer_step) then read them
+ * before waiting for the previous kernel: at batch 1 in a CUDA graph about a fifth of a
+ * step's time (runtime/device/PERF.md, "g7"). A kernel of yours that writes params on the
+ * same stream between steps would race with this; leave the flag off then. */
+#define SSMRT_CONTEXT_PARAMS_FIXED 1u
+
 #define SSMRT_CONTEXT_OPTIONS_INIT \
-  { (uint32_t)sizeof(ssmrt_context_options), 0, NULL, NULL }
+  { (uint32_t)sizeof(ssmrt_context_options), 0, NULL, NULL, 0u }
 
 /* Fills *options with the defaults above (device 0, default stream, default cache dir). */
 SSMRT_API void ssmrt_context_options_init(ssmrt_context_options *options);

@@ -697,14 +697,24 @@ __device__ __forceinline__ void diag_step(const ssm_launch_args& a) {
   const long long rr = idx / kG;
   const int row = int(rr % L::kRows), b = int(rr / L::kRows);
 
-  // Wait before any load: with programmatic dependent launch the previous kernel's writes
-  // (a user's kernel updating the params included) are only guaranteed visible after it.
-  grid_dependency_wait();
+  // With programmatic dependent launch the previous kernel's writes (a user's kernel updating
+  // the params included) are only guaranteed visible after the wait, so loads come after it;
+  // params too, unless the runtime says nothing before this kernel writes them
+  // (SSM_FLAG_PARAMS_FIXED): then their round trip overlaps the previous kernel's end.
   typename L::RowConst rc;
-  L::row_const(a, row, rc);
   typename L::ElemConst ec[kS];
+  const bool early = (a.flags & SSM_FLAG_PARAMS_FIXED) != 0;
+  if (early) {
+    L::row_const(a, row, rc);
 #pragma unroll
-  for (int s = 0; s < kS; ++s) L::elem_const(a, row, g * kS + s, rc, ec[s]);
+    for (int s = 0; s < kS; ++s) L::elem_const(a, row, g * kS + s, rc, ec[s]);
+  }
+  grid_dependency_wait();
+  if (!early) {
+    L::row_const(a, row, rc);
+#pragma unroll
+    for (int s = 0; s < kS; ++s) L::elem_const(a, row, g * kS + s, rc, ec[s]);
+  }
 
   typename L::NIn ni[kS];
 #pragma unroll
