@@ -715,24 +715,24 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
           }
     } else {
       // ---- the state: h = 2^c_last h + sum_t B_t^T (2^(c_last - c_t) u_t), warp w over its n tiles.
-  #pragma unroll
+#pragma unroll
       for (int i = 0; i < kMTW; ++i)
-  #pragma unroll
+#pragma unroll
         for (int nt = 0; nt < kNT; ++nt)
-  #pragma unroll
+#pragma unroll
           for (int e = 0; e < 4; ++e) hs[i][nt][e] *= dch;
-  #pragma unroll
+#pragma unroll
       for (int k0 = 0; k0 < kQ; k0 += 16) {
         if (k0 < len) {
           typename M::B fb[kNT];
-  #pragma unroll
+#pragma unroll
           for (int nt = 0; nt < kNT; ++nt) fb[nt] = M::b_nk_scaled(Xt, kLdQ, 8 * nt, k0, wcum);
-  #pragma unroll
+#pragma unroll
           for (int i = 0; i < kMTW; ++i) {
             const int mt = warp + T::kWarps * i;
             if (mt < kMT) {
               const typename M::A fa = M::a_tr(Bs, kLdN, 16 * mt, k0);
-  #pragma unroll
+#pragma unroll
               for (int nt = 0; nt < kNT; ++nt) M::mma(hs[i][nt], fa, fb[nt]);
             }
           }
