@@ -932,7 +932,7 @@ private:
          << ", \"block / shared memory of " << base << "\");\n";
       std::vector<ssmrt::ManifestLaunch> &list = narrow ? ml.forwardIndex32 : ml.forward;
       auto entry = [&](const std::string &kernel, const char *fn) {
-        // 3 blocks of 4 warps per SM for bf16 operands (52 KB of shared memory each), 2 for f32.
+        // 3 blocks of 4 warps per SM for bf16 operands (68 KB of shared memory each), 2 for f32.
         os << "extern \"C\" __global__ void __launch_bounds__(128, " << (precise ? 2 : 3) << ") " << kernel
            << "(ssm_launch_args a) { ssm::" << fn
            << "<" << Lt << ", " << ns << "::SsdC>(a); }\n";
