@@ -126,14 +126,19 @@ void countLaunch(void *user, const HookedLaunch &) { ++*static_cast<uint64_t *>(
 class HostPath : public ::testing::Test {
  protected:
   void SetUp() override {
+    pack = packOf(mambaManifest());
+    open(0, &ctx, &module, &layer);
+  }
+  // A device-less context with the given SSMRT_CONTEXT_* flags, the pack loaded, its layer.
+  void open(uint32_t flags, ssmrt_context **c, ssmrt_module **m, ssmrt_layer **l) {
     ssmrt_context_options o;
     ssmrt_context_options_init(&o);
     o.device_ordinal = SSMRT_DEVICE_NONE;
     o.cache_dir = "";
-    ASSERT_EQ(ssmrt_context_create(&o, &ctx), SSMRT_OK) << lastError();
-    pack = packOf(mambaManifest());
-    ASSERT_EQ(ssmrt_module_load_memory(ctx, pack.data(), pack.size(), &module), SSMRT_OK) << lastError();
-    ASSERT_EQ(ssmrt_module_layer(module, 0, &layer), SSMRT_OK) << lastError();
+    o.flags = flags;
+    ASSERT_EQ(ssmrt_context_create(&o, c), SSMRT_OK) << lastError();
+    ASSERT_EQ(ssmrt_module_load_memory(*c, pack.data(), pack.size(), m), SSMRT_OK) << lastError();
+    ASSERT_EQ(ssmrt_module_layer(*m, 0, l), SSMRT_OK) << lastError();
   }
   void TearDown() override {
     setLaunchHookForTesting(nullptr, nullptr);
@@ -208,17 +213,11 @@ TEST_F(HostPath, StepLaunchesWhatTheKernelExpects) {
 
 // SSMRT_CONTEXT_PARAMS_FIXED reaches decode steps as SSM_FLAG_PARAMS_FIXED, and only them.
 TEST_F(HostPath, ParamsFixedContextFlagsStepsOnly) {
-  ssmrt_context_options o;
-  ssmrt_context_options_init(&o);
-  o.device_ordinal = SSMRT_DEVICE_NONE;
-  o.cache_dir = "";
-  o.flags = SSMRT_CONTEXT_PARAMS_FIXED;
   ssmrt_context *fixedCtx = nullptr;
-  ASSERT_EQ(ssmrt_context_create(&o, &fixedCtx), SSMRT_OK) << lastError();
   ssmrt_module *m = nullptr;
   ssmrt_layer *l = nullptr;
-  ASSERT_EQ(ssmrt_module_load_memory(fixedCtx, pack.data(), pack.size(), &m), SSMRT_OK) << lastError();
-  ASSERT_EQ(ssmrt_module_layer(m, 0, &l), SSMRT_OK) << lastError();
+  open(SSMRT_CONTEXT_PARAMS_FIXED, &fixedCtx, &m, &l);
+  if (HasFatalFailure()) return;
   Seen seen;
   setLaunchHookForTesting(recordLaunch, &seen);
   ssmrt_state *s = nullptr;

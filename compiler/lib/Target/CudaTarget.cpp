@@ -472,6 +472,18 @@ private:
   /// Element offset of tensor `in` (or an out) at the current (b, t, row indices, n). The lane
   /// form's struct is a template on its index type `I` (CONTRACT.md, "Index width"): `int` for
   /// the index32 entries, whose offsets and strides the runtime guarantees below 2^31.
+  /// The index expression of dim d in an element offset: "n" for the inner dim, i_<row> for a
+  /// row dim, the head's group for a group dim, "0" for the rest (and a group of size 1).
+  std::string dimIndex(const std::string &d) {
+    std::string idx = d == inner_ ? "n" : std::find(rows_.begin(), rows_.end(), d) != rows_.end() ? "i_" + d : "0";
+    auto g = groups_.find(d);
+    if (g != groups_.end() && size(d) == 1)
+      idx = "0";
+    else if (g != groups_.end()) // head h reads group h / (H / G)
+      idx = "(i_" + g->second + " / " + std::to_string(size(g->second) / size(d)) + ")";
+    return idx;
+  }
+
   std::string offset(int slot, const std::vector<std::string> &dims, bool step) {
     std::ostringstream o;
     std::string s = (dense_ ? "" : "(I)") + std::string("a.tensors[") + std::to_string(slot) + "].strides[";
@@ -483,12 +495,7 @@ private:
       o << cast << "t * " << s << axis++ << "]";
     }
     for (const std::string &d : dims) {
-      std::string idx = d == inner_ ? "n" : std::find(rows_.begin(), rows_.end(), d) != rows_.end() ? "i_" + d : "0";
-      auto g = groups_.find(d);
-      if (g != groups_.end() && size(d) == 1)
-        idx = "0";
-      else if (g != groups_.end()) // head h reads group h / (H / G)
-        idx = "(i_" + g->second + " / " + std::to_string(size(g->second) / size(d)) + ")";
+      std::string idx = dimIndex(d);
       if (idx != "0")
         o << cast << idx << " * " << s << axis << "]";
       ++axis;
@@ -519,14 +526,11 @@ private:
       std::string t = "a.tensors[" + std::to_string(in->slot) + "]";
       os << "\n      && ssm::aligned16(" << t << ".data) && " << t << ".strides[0] % " << per16 << " == 0 && " << t
          << ".strides[1] % " << per16 << " == 0";
-      for (size_t k = 0; k < in->declDims.size(); ++k) {
-        const std::string &d = in->declDims[k];
-        std::string st = t + ".strides[" + std::to_string(k + 2) + "]";
-        auto g = groups_.find(d);
-        if (d == inner_)
+      for (size_t k = 0; k < in->declDims.size(); ++k) { // the axes offset() uses
+        std::string idx = dimIndex(in->declDims[k]), st = t + ".strides[" + std::to_string(k + 2) + "]";
+        if (idx == "n")
           os << " && " << st << " == 1";
-        else if (!(g != groups_.end() && size(d) == 1) &&
-                 (std::find(rows_.begin(), rows_.end(), d) != rows_.end() || g != groups_.end()))
+        else if (idx != "0")
           os << " && " << st << " % " << per16 << " == 0";
       }
     }

@@ -284,6 +284,15 @@ template <class T> SSM_DEV T shfl(const T& v, int src) {
   for (int k = 0; k < int(sizeof(T) / 4); ++k) o[k] = __shfl_sync(0xffffffffu, in[k], src);
   return out;
 }
+template <class T> SSM_DEV T shfl_up(const T& v, int delta) {
+  static_assert(sizeof(T) % 4 == 0, "shuffled structs are made of 32-bit words");
+  T out;
+  const unsigned* in = reinterpret_cast<const unsigned*>(&v);
+  unsigned* o = reinterpret_cast<unsigned*>(&out);
+#pragma unroll
+  for (int k = 0; k < int(sizeof(T) / 4); ++k) o[k] = __shfl_up_sync(0xffffffffu, in[k], delta);
+  return out;
+}
 template <class T> SSM_DEV T shfl_xor(const T& v, int mask) {
   static_assert(sizeof(T) % 4 == 0, "shuffled structs are made of 32-bit words");
   T out;

@@ -220,25 +220,6 @@ struct Tf32x3Mma {
 
 SSM_DEV bool nonfinite(float x) { return (float_to_bits(x) & 0x7f800000u) == 0x7f800000u; }
 
-SSM_DEV double shfl_up_f64(double v, int delta) {
-  unsigned lo, hi;
-  asm("mov.b64 {%0, %1}, %2;" : "=r"(lo), "=r"(hi) : "d"(v));
-  lo = __shfl_up_sync(0xffffffffu, lo, delta);
-  hi = __shfl_up_sync(0xffffffffu, hi, delta);
-  double r;
-  asm("mov.b64 %0, {%1, %2};" : "=d"(r) : "r"(lo), "r"(hi));
-  return r;
-}
-SSM_DEV double shfl_f64(double v, int src) {
-  unsigned lo, hi;
-  asm("mov.b64 {%0, %1}, %2;" : "=r"(lo), "=r"(hi) : "d"(v));
-  lo = __shfl_sync(0xffffffffu, lo, src);
-  hi = __shfl_sync(0xffffffffu, hi, src);
-  double r;
-  asm("mov.b64 %0, {%1, %2};" : "=d"(r) : "r"(lo), "r"(hi));
-  return r;
-}
-
 }  // namespace ssd
 
 // Launch traits (CONTRACT.md, "The SSD skeleton"): block kBlock, dynamic shared memory
@@ -547,12 +528,12 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
       double incl = s1;
 #pragma unroll
       for (int off = 1; off < 32; off <<= 1) {
-        const double v = shfl_up_f64(incl, off);
+        const double v = shfl_up(incl, off);
         if (lane >= off) incl += v;
       }
-      double excl = shfl_up_f64(incl, 1);
+      double excl = shfl_up(incl, 1);
       if (lane == 0) excl = 0.0;
-      const double tot = shfl_f64(incl, 31);
+      const double tot = shfl(incl, 31);
       const double cs[2] = {excl + s0, excl + s1};
 #pragma unroll
       for (int e = 0; e < 2; ++e) {
