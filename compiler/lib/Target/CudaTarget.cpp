@@ -921,9 +921,12 @@ private:
       seg = std::max<int64_t>(0, std::atoll(e)) / 64 * 64;
     const int64_t q = 64, ldN = kN_ + 8, ldQ = q + 8, es = precise ? 4 : 2;
     // SsdTraits: per-warp scans, log2 decays and decays, the C, B, u and h_prev tiles, and for
-    // bf16 operands the sequential fallback's f32 state (f32 operands reuse the h_prev tile).
-    const int64_t smem = 4 * q * (8 + 4 + 4) + 2 * 4 * q + es * (2 * q * ldN + cols * ldQ + cols * ldN) +
-                         (es == 2 ? cols * kN_ * 4 : 0);
+    // bf16 operands the sequential fallback's f32 state (f32 operands reuse the h_prev tile); the
+    // outputs (f32, rows padded by 8) and the scaled u tile go in the C tile where they fit.
+    const int64_t tiles = 4 * q * (8 + 4 + 4) + 2 * 4 * q + es * (2 * q * ldN + cols * ldQ + cols * ldN) +
+                          (es == 2 ? cols * kN_ * 4 : 0);
+    const int64_t yBytes = q * (cols + 8) * 4 + cols * ldQ * es;
+    const int64_t smem = yBytes <= q * ldN * es ? tiles : tiles + yBytes;
     os << "namespace " << ns << " { using SsdC = ssm::SsdCfg<" << cols << ", " << (precise ? "true" : "false")
        << ", " << seg << ">; }\n";
     for (bool narrow : {false, true}) {

@@ -63,7 +63,6 @@ template <class T, class F> struct cond<false, T, F> { typedef F type; };
 //   a_rm(T, ld, m0, k0):  A(m, k) = T[m0 + m][k0 + k]
 //   a_tr(T, ld, m0, k0):  A(m, k) = T[k0 + k][m0 + m]
 //   b_nk(T, ld, n0, k0):  B(k, n) = T[n0 + n][k0 + k]
-//   b_nk_scaled(..., w):  B(k, n) = T[n0 + n][k0 + k] * w[k0 + k]
 SSM_DEV unsigned smem_addr(const void* p) {
   unsigned long long s;
   asm("cvta.to.shared.u64 %0, %1;" : "=l"(s) : "l"(p));
@@ -82,6 +81,10 @@ struct Bf16Mma {
   SSM_DEV void store2(E* p, float lo, float hi) { *reinterpret_cast<unsigned*>(p) = pack(lo, hi); }
   SSM_DEV void store1(E* p, float x) { *p = float_to_bf16(x); }
   SSM_DEV float e2f(E x) { return bf16_to_float(x); }
+  SSM_DEV float2 load2(const E* p) {  // two adjacent elements, one 32-bit load
+    const unsigned u = *reinterpret_cast<const unsigned*>(p);
+    return make_float2(bits_to_float(u << 16), bits_to_float(u & 0xffff0000u));
+  }
   SSM_DEV A make_a(const float a[8]) {
     A x;
     x.r[0] = pack(a[0], a[1]);
@@ -121,16 +124,6 @@ struct Bf16Mma {
     x.r[1] = word(t, ld, n0 + g, k0 + 2 * q + 8);
     return x;
   }
-  SSM_DEV B b_nk_scaled(const E* t, int ld, int n0, int k0, const float* w) {
-    const int lane = threadIdx.x & 31, g = lane >> 2, q = lane & 3;
-    const unsigned u0 = word(t, ld, n0 + g, k0 + 2 * q), u1 = word(t, ld, n0 + g, k0 + 2 * q + 8);
-    const float2 w0 = *reinterpret_cast<const float2*>(w + k0 + 2 * q);
-    const float2 w1 = *reinterpret_cast<const float2*>(w + k0 + 2 * q + 8);
-    B x;
-    x.r[0] = pack(bits_to_float(u0 << 16) * w0.x, bits_to_float(u0 & 0xffff0000u) * w0.y);
-    x.r[1] = pack(bits_to_float(u1 << 16) * w1.x, bits_to_float(u1 & 0xffff0000u) * w1.y);
-    return x;
-  }
   SSM_DEV void mma(float d[4], const A& a, const B& b) {
     asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
         "{%0,%1,%2,%3};"
@@ -153,6 +146,7 @@ struct Tf32x3Mma {
   }
   SSM_DEV void store1(E* p, float x) { *p = x; }
   SSM_DEV float e2f(E x) { return x; }
+  SSM_DEV float2 load2(const E* p) { return *reinterpret_cast<const float2*>(p); }
   SSM_DEV void split(float x, unsigned& hi, unsigned& lo) {
     asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(hi) : "f"(x));
     const float r = x - bits_to_float(hi);
@@ -193,14 +187,6 @@ struct Tf32x3Mma {
     const float b[4] = {v0.x, v0.y, v1.x, v1.y};
     return make_b(b);
   }
-  SSM_DEV B b_nk_scaled(const E* t, int ld, int n0, int k0, const float* w) {
-    const int lane = threadIdx.x & 31, g = lane >> 2, q = lane & 3;
-    const float2 v0 = pair(t, ld, n0 + g, k0 + 2 * q), v1 = pair(t, ld, n0 + g, k0 + 2 * q + 8);
-    const float2 w0 = *reinterpret_cast<const float2*>(w + k0 + 2 * q);
-    const float2 w1 = *reinterpret_cast<const float2*>(w + k0 + 2 * q + 8);
-    const float b[4] = {v0.x * w0.x, v0.y * w0.y, v1.x * w1.x, v1.y * w1.y};
-    return make_b(b);
-  }
   SSM_DEV void mma8(float d[4], unsigned a0, unsigned a1, unsigned a2, unsigned a3, unsigned b0,
                     unsigned b1) {
     asm("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
@@ -219,6 +205,13 @@ struct Tf32x3Mma {
 };
 
 SSM_DEV bool nonfinite(float x) { return (float_to_bits(x) & 0x7f800000u) == 0x7f800000u; }
+// acc + 0 * x: NaN once any x was a NaN or an inf, acc otherwise (one FFMA per value; asm, so
+// that no fast-math folding drops the 0 * x).
+SSM_DEV float finite_acc(float acc, float x) {
+  float r;
+  asm("fma.rn.f32 %0, %1, 0f00000000, %2;" : "=f"(r) : "f"(x), "f"(acc));
+  return r;
+}
 
 }  // namespace ssd
 
@@ -259,7 +252,20 @@ struct SsdTraits {
   static constexpr int kEnd = kOffH + kCols * kLdN * int(sizeof(E));
   // The sequential fallback's f32 state [p][n]: the h_prev tile when that is f32, else its own.
   static constexpr int kOffHf = sizeof(E) == 4 ? kOffH : kEnd;
-  static constexpr int kSmemBytes = sizeof(E) == 4 ? kEnd : kEnd + kCols * kN * 4;
+  static constexpr int kEndHf = sizeof(E) == 4 ? kEnd : kEnd + kCols * kN * 4;
+  // Its own tile (bf16 operands) is free unless a chunk takes the fallback, so it also keeps the
+  // row values each thread staged ([k][thread] RowIn) for the outputs, which would otherwise
+  // load them again (an exposed L2 round trip per chunk, PERF.md s4); the fallback reloads.
+  static constexpr bool kStash = sizeof(E) == 2 && kQ * kCols * int(sizeof(typename L::RowIn)) <= kCols * kN * 4;
+  // Written once the products that read C are done: the chunk's outputs (f32 [t][p], padded so
+  // that the mma-layout stores are free of bank conflicts) and u_t 2^(c_last - c_t) ([p][t],
+  // the state update's operand). In the C tile when they fit there (N >= 32), else after it all.
+  static constexpr int kLdY = kCols + 8;
+  static constexpr int kYBytes = kQ * kLdY * 4 + kCols * kLdQ * int(sizeof(E));
+  static constexpr bool kYInC = kYBytes <= kQ * kLdN * int(sizeof(E));
+  static constexpr int kOffY = kYInC ? kOffC : kEndHf;               // float [kQ][kLdY]
+  static constexpr int kOffXw = kOffY + kQ * kLdY * 4;                // E [kCols][kLdQ]
+  static constexpr int kSmemBytes = kYInC ? kEndHf : kEndHf + kYBytes;
   // Per segment and batch item: (total decay, final state) per (row, n), f32.
   static constexpr long long kWorkspacePerSeg = L::kRows * kN * 2 * 4;
 
@@ -273,7 +279,7 @@ struct SsdTraits {
   static_assert(kGroupRows >= 1 && L::kRows % kGroupRows == 0, "kDecayRows divides kRows");
   static_assert((kLdN * int(sizeof(E))) % 16 == 0 && (kLdQ * int(sizeof(E))) % 16 == 0,
                 "tile rows 16-byte aligned (ldmatrix)");
-  static_assert(kOffC % 16 == 0, "operand tiles 16-byte aligned");
+  static_assert(kOffC % 16 == 0 && kOffXw % 16 == 0, "operand tiles 16-byte aligned");
   static_assert(kSmemBytes <= 227 * 1024, "shared memory over the sm_90 limit");
 };
 
@@ -305,9 +311,9 @@ __device__ __forceinline__ void stage_n(const ssm_launch_args& a, int b, int t0,
     static_assert(kN % kV == 0 && (kQ * (kN / kV)) % T::kBlock == 0, "copies per thread");
 #pragma unroll
     for (int k = 0; k < kIt; ++k) {
-      const int i = tid + k * T::kBlock;
-      const int t = i / (kN / kV), n = kV * (i % (kN / kV));
-      const int tt = t0 + (t < len ? t : len - 1);
+      const unsigned i = unsigned(tid) + k * T::kBlock;  // unsigned: shifts, no sign fix-ups
+      const int t = int(i / (kN / kV)), n = kV * int(i % (kN / kV));
+      const int tt = t0 + min(t, len - 1);
       const int bytes = t < len ? 16 : 0;
       cp_async16(Bs + t * kLdN + n, L::n_in_ptr(a, b, tt, n), bytes);
       if (kOut) cp_async16(Cs + t * kLdN + n, L::n_coef_ptr(a, b, tt, n), bytes);
@@ -315,9 +321,9 @@ __device__ __forceinline__ void stage_n(const ssm_launch_args& a, int b, int t0,
   } else {
     // Kept small: the registers of a kernel are those of its largest path.
 #pragma unroll 4
-    for (int i = tid; i < kQ * (kN / 2); i += T::kBlock) {
-      const int t = i / (kN / 2), n = 2 * (i % (kN / 2));
-      const int tt = t0 + (t < len ? t : len - 1);
+    for (unsigned i = tid; i < kQ * (kN / 2); i += T::kBlock) {
+      const int t = int(i / (kN / 2)), n = 2 * int(i % (kN / 2));
+      const int tt = t0 + min(t, len - 1);
       typename L::NIn ni0, ni1;
       typename L::NStep ns0, ns1;
       L::n_load(a, b, tt, n, ni0);
@@ -356,6 +362,7 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
   float* lgs = reinterpret_cast<float*>(ssd_smem + T::kOffLg);
   float* dlin = reinterpret_cast<float*>(ssd_smem + T::kOffD);
   float* Hf = reinterpret_cast<float*>(ssd_smem + T::kOffHf);
+  RowIn* stash = reinterpret_cast<RowIn*>(ssd_smem + T::kOffHf) + tid;  // [k * kBlock]
   E* Cs = reinterpret_cast<E*>(ssd_smem + T::kOffC);
   E* Bs = reinterpret_cast<E*>(ssd_smem + T::kOffB);
   E* Xt = reinterpret_cast<E*>(ssd_smem + T::kOffX);
@@ -378,21 +385,13 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
 
   grid_dependency_wait();
 
-  // Params: this thread's row of the u tile, its output columns.
-  const int px = tid % kCols;
+  // The staging layout of the row values (u tile, outputs): thread (px, tx) takes row px of the
+  // block at steps tx + k kXStep, k < kXIt. Params of its row.
+  constexpr int kXIt = kQ * kCols / T::kBlock, kXStep = T::kBlock / kCols;
+  const int px = int(unsigned(tid) % kCols), tx = int(unsigned(tid) / kCols);
   const int rowx = rbase + (px < cols ? px : cols - 1);
   RowConst rcx;
   L::row_const(a, rowx, rcx);
-  RowConst rcy[kOut ? kNT : 1][2];
-  if (kOut) {
-#pragma unroll
-    for (int nt = 0; nt < kNT; ++nt)
-#pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const int p = 8 * nt + 2 * q + e;
-        L::row_const(a, rbase + (p < cols ? p : cols - 1), rcy[nt][e]);
-      }
-  }
 
   // The state: warp w holds n tiles w, w + kWarps, ... (16 n each) x all kCols rows.
   float hs[kMTW][kNT][4];
@@ -447,25 +446,22 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
     // sequential recurrence below: the matrix form would spread it (0 x inf in the masked
     // products) where the recurrence does not, and miss some the recurrence has.
     bool bad = false;
+    float fin = 0.0f;  // NaN once a value checked below is not finite (ssd::finite_acc)
 #pragma unroll
     for (int i = 0; i < kMTW; ++i)
 #pragma unroll
       for (int nt = 0; nt < kNT; ++nt)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) bad |= nonfinite(hs[i][nt][e]);
+        for (int e = 0; e < 4; ++e) fin = ssd::finite_acc(fin, hs[i][nt][e]);
 
     // ---- stage the chunk: B, C (per t, n pair), u (per t, row) and log2 of the decays, h_prev.
     // Every load is unconditional (steps past the end read the last step and are zeroed after)
     // and the loops that load hold no branch: a load under a branch, or in a loop that cannot be
     // unrolled, waits out its own round trip (PERF.md, s3). The row loads go first, so that their
     // round trip overlaps the n loads'.
-    constexpr int kXIt = kQ * kCols / T::kBlock;  // row-tile iterations per thread (kCols / 2)
     RowIn rx[kXIt];
 #pragma unroll
-    for (int k = 0; k < kXIt; ++k) {
-      const int t = (tid + k * T::kBlock) / kCols;
-      L::row_load(a, b, t0 + (t < len ? t : len - 1), rowx, rx[k]);
-    }
+    for (int k = 0; k < kXIt; ++k) L::row_load(a, b, t0 + min(tx + k * kXStep, len - 1), rowx, rx[k]);
     if constexpr (kCanDirect) {
       if (direct) stage_n<L, Cfg, true, kOut>(a, b, t0, len, Bs, Cs);
       else stage_n<L, Cfg, false, kOut>(a, b, t0, len, Bs, Cs);
@@ -481,13 +477,14 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
       int tmine = 0;
 #pragma unroll
       for (int k = 0; k < kXIt; ++k) {
-        const int t = (tid + k * T::kBlock) / kCols;
+        const int t = tx + k * kXStep;
         RowStep rs;
         L::row_step(rcx, rx[k], rs);
         const bool in = t < len && px < cols;
         const float u = L::input_row(rcx, rs);
-        bad |= in && nonfinite(u);
+        fin = ssd::finite_acc(fin, u);  // past the end or cols: a copy of a checked value
         M::store1(Xt + px * kLdQ + t, in ? u : 0.0f);
+        if (T::kStash && kOut) stash[k * T::kBlock] = rx[k];
         if (px == k) {
           rmine = rx[k];
           tmine = t;
@@ -547,18 +544,21 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
     }
 
     bool seq = false;  // this chunk through the sequential recurrence
+    float* Ys = reinterpret_cast<float*>(ssd_smem + T::kOffY);
+    E* Xw = reinterpret_cast<E*>(ssd_smem + T::kOffXw);
+    // u_t 2^(c_last - c_t), the state update's operand, rounded once as the products were before.
+    auto scale_u = [&]() {
+#pragma unroll
+      for (unsigned i = tid; i < kCols * (kQ / 2); i += T::kBlock) {
+        const int p = int(i / (kQ / 2)), t = 2 * int(i % (kQ / 2));
+        const float2 w = *reinterpret_cast<const float2*>(wcum + t);
+        const float2 u = M::load2(Xt + p * kLdQ + t);
+        M::store2(Xw + p * kLdQ + t, u.x * w.x, u.y * w.y);
+      }
+    };
     if (kOut) {
       // ---- outputs of steps [16 warp, 16 warp + 16): G = C B^T (causal tiles), G X, C h_prev.
       const int tr0 = 16 * warp + g, tr1 = tr0 + 8;
-      // The row loads of this warp's outputs, issued now so that the products below hide them.
-      RowIn ro[kNT][4];
-#pragma unroll
-      for (int nt = 0; nt < kNT; ++nt)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int t = e < 2 ? tr0 : tr1, p = 8 * nt + 2 * q + (e & 1);
-          L::row_load(a, b, t0 + (t < len ? t : len - 1), rbase + (p < cols ? p : cols - 1), ro[nt][e]);
-        }
       const int nts = 2 * warp + 2;  // n8 tiles of s with s <= 16 warp + 15
       float gacc[kQ / 8][4];
       float yi[kNT][4], yv[kNT][4];
@@ -581,12 +581,13 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
           for (int nt = 0; nt < kNT; ++nt) M::mma(yi[nt], fa, M::b_nk(Ht, kLdN, 8 * nt, k0));
         }
       }
-      // Non-finite products: some B or C of the chunk (warp 3's rows of G reach every B row).
+      // Non-finite products: some B or C of the chunk (warp 3's rows of G reach every B row;
+      // the tiles past nts hold zeros).
 #pragma unroll
       for (int j = 0; j < kQ / 8; ++j)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) bad |= j < nts && nonfinite(gacc[j][e]);
-      seq = __syncthreads_or(bad) != 0;
+        for (int e = 0; e < 4; ++e) fin = ssd::finite_acc(fin, gacc[j][e]);
+      seq = __syncthreads_or(bad || nonfinite(fin)) != 0;  // also: nobody reads C any more
       if (!seq) {
       // Mask (s <= t) and scale by 2^(c_t - c_s), in place: gacc becomes the A operand of G X.
       {
@@ -614,25 +615,22 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
           for (int nt = 0; nt < kNT; ++nt) M::mma(yv[nt], fa, M::b_nk(Xt, kLdQ, 8 * nt, 16 * j));
         }
       }
+      // y = 2^(c_t) C h_prev + G X, to the Y tile; the row outputs read it in the staging layout.
       {
         const float et[2] = {ecum[tr0], ecum[tr1]};
 #pragma unroll
         for (int nt = 0; nt < kNT; ++nt)
 #pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const int t = e < 2 ? tr0 : tr1, p = 8 * nt + 2 * q + (e & 1);
-            if (t < len && p < cols) {
-              typename L::Red red[L::kRed];
-              red[0] = fmaf(et[e >> 1], yi[nt][e], yv[nt][e]);
-              RowStep rs;
-              L::row_step(rcy[nt][e & 1], ro[nt][e], rs);
-              L::row_out(a, b, t0 + t, rbase + p, rcy[nt][e & 1], ro[nt][e], rs, red);
-            }
-          }
+          for (int h = 0; h < 2; ++h)
+            *reinterpret_cast<float2*>(Ys + (h ? tr1 : tr0) * T::kLdY + 8 * nt + 2 * q) =
+                make_float2(fmaf(et[h], yi[nt][2 * h], yv[nt][2 * h]),
+                            fmaf(et[h], yi[nt][2 * h + 1], yv[nt][2 * h + 1]));
       }
+      scale_u();
       }  // !seq
     } else {
-      seq = __syncthreads_or(bad) != 0;
+      scale_u();  // C is not staged here: its tile is free
+      seq = __syncthreads_or(bad || nonfinite(fin)) != 0;
     }
 
     if (seq) {
@@ -695,6 +693,33 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
             if (mt < kMT) hs[i][nt][e] = Hf[p * kN + n];
           }
     } else {
+      if (kOut) {
+        __syncthreads();  // the Y tile and Xw complete
+        // ---- the row outputs: this thread's row, at the steps it staged, with the row values
+        // it kept (kStash) or loads again (in registers since staging they spill). Full chunks
+        // of whole slices (the usual case) take no per-output branch.
+#pragma unroll
+        for (int k = 0; k < kXIt; ++k) {
+          if (T::kStash) rx[k] = stash[k * T::kBlock];
+          else L::row_load(a, b, t0 + min(tx + k * kXStep, len - 1), rowx, rx[k]);
+        }
+        auto out = [&](int k) {
+          const int t = tx + k * kXStep;
+          typename L::Red red[L::kRed];
+          red[0] = Ys[t * T::kLdY + px];
+          RowStep rs;
+          L::row_step(rcx, rx[k], rs);
+          L::row_out(a, b, t0 + t, rowx, rcx, rx[k], rs, red);
+        };
+        if (len == kQ && cols == kCols) {
+#pragma unroll
+          for (int k = 0; k < kXIt; ++k) out(k);
+        } else {
+#pragma unroll
+          for (int k = 0; k < kXIt; ++k)
+            if (tx + k * kXStep < len && px < cols) out(k);
+        }
+      }
       // ---- the state: h = 2^c_last h + sum_t B_t^T (2^(c_last - c_t) u_t), warp w over its n tiles.
 #pragma unroll
       for (int i = 0; i < kMTW; ++i)
@@ -707,7 +732,7 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
         if (k0 < len) {
           typename M::B fb[kNT];
 #pragma unroll
-          for (int nt = 0; nt < kNT; ++nt) fb[nt] = M::b_nk_scaled(Xt, kLdQ, 8 * nt, k0, wcum);
+          for (int nt = 0; nt < kNT; ++nt) fb[nt] = M::b_nk(Xw, kLdQ, 8 * nt, k0);
 #pragma unroll
           for (int i = 0; i < kMTW; ++i) {
             const int mt = warp + T::kWarps * i;
