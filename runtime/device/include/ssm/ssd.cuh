@@ -570,7 +570,7 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
       for (int nt = 0; nt < kNT; ++nt)
 #pragma unroll
         for (int e = 0; e < 4; ++e) yi[nt][e] = yv[nt][e] = 0.0f;
-#pragma unroll 2
+#pragma unroll
       for (int k0 = 0; k0 < kN; k0 += 16) {
         const typename M::A fa = M::a_rm(Cs, kLdN, 16 * warp, k0);
 #pragma unroll
