@@ -6,6 +6,9 @@
 #include "ssmrt/abi.h"
 #include "ssmrt/manifest.h"
 
+// The size abi.h documents (what every launch passes as kernel parameters).
+static_assert(sizeof(void *) != 8 || sizeof(ssm_launch_args) == 1248, "abi.h states 1248 bytes");
+
 using namespace ssmrt;
 
 namespace {

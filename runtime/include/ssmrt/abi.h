@@ -5,7 +5,8 @@
  *
  * Every generated kernel has the signature
  *     extern "C" __global__ void NAME(ssm_launch_args args);
- * and receives one struct by value (about 1.8 KB, under the 4 KB kernel-parameter limit).
+ * and receives one struct by value (1248 bytes with 64-bit pointers, under the 4 KB
+ * kernel-parameter limit).
  *
  * Tensor slots follow the order of the manifest's "tensors" list for the layer. Every in/out
  * tensor is seen by the kernel with axes [batch, seq, dims...] (dims in declaration order);
