@@ -40,7 +40,7 @@ Status ContextImpl::create(const ssmrt_context_options &options, std::shared_ptr
   if (!s) return s;
 
   ssmrt_device_info &info = ctx->info_;
-  int major = 0, minor = 0, sms = 0;
+  int major = 0, minor = 0, sms = 0, threadsPerSm = 0;
   size_t mem = 0;
   if (!(s = cuCheck(d->deviceGetName(info.name, sizeof info.name, ctx->device_), "cuDeviceGetName", SSMRT_NO_DEVICE)) ||
       !(s = cuCheck(d->deviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, ctx->device_),
@@ -49,11 +49,18 @@ Status ContextImpl::create(const ssmrt_context_options &options, std::shared_ptr
                     "cuDeviceGetAttribute", SSMRT_NO_DEVICE)) ||
       !(s = cuCheck(d->deviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, ctx->device_),
                     "cuDeviceGetAttribute", SSMRT_NO_DEVICE)) ||
+      !(s = cuCheck(d->deviceGetAttribute(&threadsPerSm, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR,
+                                          ctx->device_),
+                    "cuDeviceGetAttribute", SSMRT_NO_DEVICE)) ||
       !(s = cuCheck(d->deviceTotalMem(&mem, ctx->device_), "cuDeviceTotalMem", SSMRT_NO_DEVICE)))
     return s;
   info.name[sizeof info.name - 1] = '\0';
   info.sm_arch = major * 10 + minor;
   info.multiprocessor_count = sms;
+  // $SSMRT_NO_SMALL_GRID (not empty or "0"): never a launch's small_grid_kernel, for comparison.
+  const char *noSmall = std::getenv("SSMRT_NO_SMALL_GRID");
+  const bool small = !(noSmall && *noSmall && std::strcmp(noSmall, "0") != 0);
+  ctx->waveThreads_ = small ? uint64_t(sms) * uint64_t(threadsPerSm) : 0;
   info.total_memory_bytes = mem;
 
   // The primary context is the one the CUDA runtime API (and so most frameworks) uses:

@@ -64,6 +64,13 @@ Status planList(const ManifestLayer &layer, const char *en, const std::vector<Ma
 
 }  // namespace
 
+bool useSmallGridKernel(const ManifestLaunch &launch, const uint32_t grid[3], uint64_t waveThreads) {
+  if (launch.smallGridKernel.empty()) return false;
+  uint64_t threads = uint64_t(launch.block[0]) * launch.block[1] * launch.block[2];
+  for (int k = 0; k < 3; ++k) threads *= grid[k];
+  return threads <= waveThreads;
+}
+
 bool fitsIndex32(const CallShape &shape, uint64_t workspaceBytes) {
   // A buffer of n 4-byte elements has offsets up to n - 1; the byte counts are rounded up.
   auto fits = [](uint64_t bytes) { return bytes / 4 + (bytes % 4 != 0) <= kIndex32Limit; };

@@ -15,6 +15,10 @@ struct PlannedLaunch {
   uint32_t grid[3] = {1, 1, 1};
 };
 
+// Whether a launch runs its small_grid_kernel: it has one and the grid's threads fit on the
+// device at once (`waveThreads`: multiprocessors x resident threads per multiprocessor).
+bool useSmallGridKernel(const ManifestLaunch &launch, const uint32_t grid[3], uint64_t waveThreads);
+
 struct LaunchPlan {
   std::vector<PlannedLaunch> launches;
   uint64_t workspaceBytes = 0;  // largest over the launches; one buffer shared by all

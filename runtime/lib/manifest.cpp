@@ -117,6 +117,10 @@ ManifestLaunch parseLaunch(const json &v, const std::string &where) {
   if (!v.is_object()) fail(where, "expected a launch object, got " + v.dump());
   ManifestLaunch l;
   l.kernel = getString(field(v, "kernel", where), where + ".kernel");
+  if (v.contains("small_grid_kernel")) {
+    l.smallGridKernel = getString(v["small_grid_kernel"], where + ".small_grid_kernel");
+    if (l.smallGridKernel.empty()) fail(where + ".small_grid_kernel", "empty kernel name");
+  }
   const json &block = getArray(field(v, "block", where), where + ".block");
   if (block.size() != 3) fail(where + ".block", "expected 3 numbers, got " + block.dump());
   for (int i = 0; i < 3; ++i)
@@ -279,6 +283,7 @@ void checkLayer(const ManifestLayer &layer, const std::string &where0) {
       const ManifestLaunch &l = (*entry)[i];
       std::string w = w0 + "[" + std::to_string(i) + "]";
       if (l.kernel.empty()) fail(w, "empty kernel name");
+      if (l.smallGridKernel == l.kernel) fail(w + ".small_grid_kernel", "names the launch's own kernel");
       uint64_t threads = uint64_t(l.block[0]) * l.block[1] * l.block[2];
       if (l.block[0] == 0 || l.block[1] == 0 || l.block[2] == 0 || threads > 1024)
         fail(w, "block [" + std::to_string(l.block[0]) + ", " + std::to_string(l.block[1]) + ", " +
@@ -376,6 +381,7 @@ std::string writeManifest(const Manifest &m) {
                      {"grid", grid},
                      {"workspace", {{"bytes", l.workspace.bytes}, {"batch", l.workspace.batch},
                                     {"seq_chunk", l.workspace.seqChunk}}}});
+      if (!l.smallGridKernel.empty()) arr.back()["small_grid_kernel"] = l.smallGridKernel;
     }
     return arr;
   };

@@ -163,17 +163,20 @@ Status ModuleImpl::loadFromPack() {
   for (const ManifestLayer &layer : manifest_.layers) {
     for (const ManifestLayer::EntryList &list : layer.entryLists()) {
       for (const ManifestLaunch &l : *list.launches) {
-        smem[l.kernel] = std::max(smem[l.kernel], l.smem);
-        if (functions.count(l.kernel)) continue;
-        CUfunction f = nullptr;
-        Status s = cuCheck(d.moduleGetFunction(&f, mod, l.kernel.c_str()), "cuModuleGetFunction", SSMRT_NOT_FOUND);
-        if (!s) {
-          d.moduleUnload(mod);
-          return Status(SSMRT_NOT_FOUND, "kernel '" + l.kernel + "' of layer '" + layer.name + "' (" +
-                                             layer.locationString() + ") is not in " + loadedFrom_ + " of module '" +
-                                             origin_ + "': " + s.message());
+        for (const std::string *kernel : {&l.kernel, &l.smallGridKernel}) {
+          if (kernel->empty()) continue;
+          smem[*kernel] = std::max(smem[*kernel], l.smem);
+          if (functions.count(*kernel)) continue;
+          CUfunction f = nullptr;
+          Status s = cuCheck(d.moduleGetFunction(&f, mod, kernel->c_str()), "cuModuleGetFunction", SSMRT_NOT_FOUND);
+          if (!s) {
+            d.moduleUnload(mod);
+            return Status(SSMRT_NOT_FOUND, "kernel '" + *kernel + "' of layer '" + layer.name + "' (" +
+                                               layer.locationString() + ") is not in " + loadedFrom_ +
+                                               " of module '" + origin_ + "': " + s.message());
+          }
+          functions[*kernel] = f;
         }
-        functions[l.kernel] = f;
       }
     }
   }
@@ -191,9 +194,13 @@ Status ModuleImpl::loadFromPack() {
   for (size_t i = 0; i < layers_.size(); ++i) {
     const auto lists = manifest_.layers[i].entryLists();
     for (size_t k = 0; k < lists.size(); ++k) {
-      std::vector<CUfunction> &fs = layers_[i]->functions[k];
+      std::vector<CUfunction> &fs = layers_[i]->functions[k], &small = layers_[i]->smallGridFunctions[k];
       fs.clear();
-      for (const ManifestLaunch &l : *lists[k].launches) fs.push_back(functions[l.kernel]);
+      small.clear();
+      for (const ManifestLaunch &l : *lists[k].launches) {
+        fs.push_back(functions[l.kernel]);
+        small.push_back(l.smallGridKernel.empty() ? nullptr : functions[l.smallGridKernel]);
+      }
     }
   }
   cuModule_ = mod;

@@ -39,6 +39,8 @@ class ContextImpl {
   CUcontext cuContext() const { return cuContext_; }
   CUstream stream() const { return stream_; }
   int smArch() const { return info_.sm_arch; }
+  // Threads the device runs at once: multiprocessors x resident threads per multiprocessor.
+  uint64_t waveThreads() const { return waveThreads_; }
   const ssmrt_device_info &info() const { return info_; }
   DiskCache &cache() { return cache_; }
 
@@ -67,6 +69,7 @@ class ContextImpl {
   CUcontext cuContext_ = nullptr;
   CUstream stream_ = nullptr;
   ssmrt_device_info info_{};
+  uint64_t waveThreads_ = 0;
   DiskCache cache_;
   std::mutex workspaceMutex_;
   CUdeviceptr workspace_ = 0;
@@ -99,8 +102,11 @@ struct LayerImpl {
   // The kernels of each launch list, in the order of ManifestLayer::entryLists(), one per
   // launch. Written by the module's load before it is marked loaded; read after.
   std::array<std::vector<CUfunction>, 4> functions;
-  // The function of a planned launch (after the module is loaded).
-  CUfunction function(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p) const;
+  // Each launch's small_grid_kernel, null where it has none; same order.
+  std::array<std::vector<CUfunction>, 4> smallGridFunctions;
+  // The function of a planned launch (after the module is loaded): its small-grid kernel
+  // when `small` and it has one.
+  CUfunction function(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p, bool small) const;
 
   // The last successful call of each entry (forward, step), shared with calls in flight.
   std::shared_ptr<const CachedCall> lastCall(ssmrt_entry entry) const;

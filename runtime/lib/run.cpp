@@ -156,9 +156,11 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
 
   for (const PlannedLaunch &p : plan.launches) {
     const ManifestLaunch &l = *p.launch;
+    const bool small = useSmallGridKernel(l, p.grid, ctx.waveThreads());
+    const std::string &kernel = small ? l.smallGridKernel : l.kernel;
     if (hook) {
       HookedLaunch h;
-      h.kernel = l.kernel.c_str();
+      h.kernel = kernel.c_str();
       for (int k = 0; k < 3; ++k) h.grid[k] = p.grid[k], h.block[k] = l.block[k];
       h.smem = l.smem;
       h.index32 = plan.index32;
@@ -167,10 +169,10 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
       continue;
     }
     void *params[] = {&args};
-    CUresult r = launchOne(ctx, layer.function(entry, plan, p), p.grid, l.block, l.smem, params);
+    CUresult r = launchOne(ctx, layer.function(entry, plan, p, small), p.grid, l.block, l.smem, params);
     if (r != CUDA_SUCCESS)
       return cuCheck(r, "cuLaunchKernel")
-          .prefixed("launch of kernel '" + l.kernel + "' (grid " + dims3(p.grid) + ", block " + dims3(l.block) +
+          .prefixed("launch of kernel '" + kernel + "' (grid " + dims3(p.grid) + ", block " + dims3(l.block) +
                     ", smem " + std::to_string(l.smem) + ") for " + who() + " (" + ml.locationString() +
                     ") at batch " + std::to_string(shape.batch) + ", seqlen " + std::to_string(shape.seqlen) +
                     " failed: ");
@@ -180,12 +182,14 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
 
 }  // namespace
 
-CUfunction LayerImpl::function(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p) const {
+CUfunction LayerImpl::function(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p,
+                               bool small) const {
   // functions[] follows ManifestLayer::entryLists(): forward, step, forward_index32, step_index32.
   const size_t list = (entry == SSMRT_ENTRY_STEP ? 1 : 0) + (plan.index32 ? 2 : 0);
   const std::vector<ManifestLaunch> &launches = *manifest->entryLists()[list].launches;
   const size_t index = size_t(p.launch - launches.data());
-  return index < functions[list].size() ? functions[list][index] : nullptr;
+  const std::vector<CUfunction> &fs = small ? smallGridFunctions[list] : functions[list];
+  return index < fs.size() ? fs[index] : nullptr;
 }
 
 std::shared_ptr<const CachedCall> LayerImpl::lastCall(ssmrt_entry entry) const {

@@ -234,6 +234,33 @@ TEST(Manifest, Index32ListsAreOptionalAndRoundTrip) {
   EXPECT_TRUE(back.layers[0].forwardIndex32.empty());
 }
 
+TEST(Manifest, SmallGridKernelIsOptionalAndRoundTrips) {
+  Manifest m;
+  ASSERT_TRUE(parseManifest(kDocExample, &m));
+  EXPECT_TRUE(m.layers[0].step[0].smallGridKernel.empty());
+  EXPECT_EQ(writeManifest(m).find("small_grid_kernel"), std::string::npos);
+
+  std::string edited = kDocExample;
+  const std::string key = "\"kernel\": \"ssm_s6_step\",";
+  ASSERT_NE(edited.find(key), std::string::npos);
+  edited.replace(edited.find(key), key.size(), key + " \"small_grid_kernel\": \"ssm_s6_step_small\",");
+  ASSERT_TRUE(parseManifest(edited, &m));
+  EXPECT_EQ(m.layers[0].step[0].smallGridKernel, "ssm_s6_step_small");
+  EXPECT_TRUE(m.layers[0].forward[0].smallGridKernel.empty());
+  const std::string text = writeManifest(m);
+  Manifest back;
+  ASSERT_TRUE(parseManifest(text, &back));
+  EXPECT_EQ(back.layers[0].step[0].smallGridKernel, "ssm_s6_step_small");
+  EXPECT_EQ(writeManifest(back), text);
+
+  expectError(parseEdited(key, key + " \"small_grid_kernel\": \"\","),
+              "manifest: layers[0] 's6': entries.step[0].small_grid_kernel: empty kernel name");
+  expectError(parseEdited(key, key + " \"small_grid_kernel\": 3,"),
+              "manifest: layers[0] 's6': entries.step[0].small_grid_kernel: expected a string, got 3");
+  expectError(parseEdited(key, key + " \"small_grid_kernel\": \"ssm_s6_step\","),
+              "manifest: layers[0] 's6': entries.step[0].small_grid_kernel: names the launch's own kernel");
+}
+
 TEST(Manifest, Index32ListsAreCheckedLikeTheirEntries) {
   expectError(parseEdited("\"step\": [", "\"step_index32\": [{\"kernel\": \"k\", \"block\": [2048, 1, 1], "
                                          "\"grid\": [{\"units\": 1}, {\"units\": 1}, {\"units\": 1}]}], \"step\": ["),

@@ -993,6 +993,15 @@ private:
            << "(ssm_launch_args a) { ssm::diag_lane_forward<" << Lt << ", " << cfg << ">(a); }\n";
       os << "extern \"C\" __global__ void __launch_bounds__(" << stepBlock << ") " << step
          << "(ssm_launch_args a) { ssm::diag_step<" << Lt << ", " << ns << "::StepCfg>(a); }\n";
+      // The same step for grids the GPU runs in one wave (decode at small batch: latency-bound).
+      // Told that one block per multiprocessor is enough, ptxas takes the registers to issue every
+      // load of the step before the first use (one round trip after the wait); the plain entry,
+      // which it keeps at full occupancy (32 registers for S6), interleaves them with the
+      // softplus (PERF.md g9). Index32 only: a step needing 64-bit offsets has a large grid.
+      std::string stepSmall = "ssm_" + name_ + "_step_small" + suffix;
+      if (narrow)
+        os << "extern \"C\" __global__ void __launch_bounds__(" << stepBlock << ", 1) " << stepSmall
+           << "(ssm_launch_args a) { ssm::diag_step<" << Lt << ", " << ns << "::StepCfg>(a); }\n";
 
       if (!ssd_) {
         ssmrt::ManifestLaunch f;
@@ -1003,6 +1012,8 @@ private:
       }
       ssmrt::ManifestLaunch s;
       s.kernel = step;
+      if (narrow)
+        s.smallGridKernel = stepSmall;
       s.block[0] = static_cast<uint32_t>(stepBlock);
       s.grid[0] = {kRows_ * stepG, true, 0, stepBlock};
       (narrow ? ml.stepIndex32 : ml.step).push_back(s);

@@ -51,6 +51,10 @@ struct WorkspaceRule {
 
 struct ManifestLaunch {
   std::string kernel;
+  // Optional ("small_grid_kernel"): the same launch compiled for grids the device runs in one
+  // wave (latency-bound); the runtime takes it when the grid's threads fit on the device at
+  // once (FORMAT.md, "Launches"). Empty: none.
+  std::string smallGridKernel;
   uint32_t block[3] = {1, 1, 1};
   uint32_t smem = 0;  // dynamic shared memory, bytes
   GridRule grid[3];
