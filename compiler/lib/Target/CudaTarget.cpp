@@ -1246,7 +1246,9 @@ void dropDeadRowValues(Operation *op) {
   }
 }
 
-std::vector<std::string> nvrtcOptions() { return {"-std=c++17"}; }
+// --split-compile=0: NVRTC optimizes the kernels of one source in as many threads as the host
+// has (cold JIT of Mamba S6 on the H100 host: 1330 -> 772 ms; PERF.md g10).
+std::vector<std::string> nvrtcOptions() { return {"-std=c++17", "--split-compile=0"}; }
 
 bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceManager &sm, CudaOutput &out,
               std::string &error) {
