@@ -13,7 +13,9 @@
 // output steps [16w, 16w + 16) of the chunk: it computes its rows of G = C B^T (causal tiles only),
 // masks and scales them in registers, and uses them directly as the A operand of G X (the
 // accumulator layout of m16n8 equals the A fragment layout of m16k16), then adds its rows of
-// C h_prev. The state update is split over the warps by n.
+// C h_prev. The sums go through a shared-memory tile to the threads that staged the same
+// (step, row), which call row_out with the row values they loaded then. The state update is
+// split over the warps by n.
 //
 // Segments (Cfg::kSeg > 0 steps, a multiple of kQ) give batch-1 layers enough blocks: launch 1
 // (`ssd_segment_summary`) walks every segment but the last from a zero state without outputs and
