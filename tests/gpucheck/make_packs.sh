@@ -42,6 +42,21 @@ for spec in $ODD; do
   done
 done
 wait
+# The SSD skeleton where the cost model does not pick it (f32: tf32x3 products; f16: B and C
+# staged through registers), forced with SSMC_SSD=1, and with segments of 128 steps (9 of them
+# at L 1025: the summary launch and the fold), a partial slice (P 17) and N 16 (the output tile
+# after the others, runtime/device/CONTRACT.md): the odd-size numerics, the sanitizers and (f32)
+# the extreme values below run them too.
+SSDF="ssdseg128_H3_P17_N32:--dim=H=3,--dim=P=17,--dim=N=32:f32,bf16,f16
+ssdseg128_H2_P16_N16:--dim=H=2,--dim=P=16,--dim=N=16:f32,bf16"
+for spec in $SSDF; do
+  IFS=: read -r tag dims dts <<<"$spec"
+  for dt in ${dts//,/ }; do
+    SSMC_SSD=1 SSMC_SSD_SEG=128 "$BUILD/bin/ssmc" build stdlib/mamba2_ssd.ssm ${dims//,/ } --dtype=$dt --arch=sm_90 \
+      -o ".carry/odd/mamba2_ssd__${tag}_$dt.ssmpack" >/dev/null &
+  done
+done
+wait
 # Long sequences: Mamba S6 with D 2048, so that [1, L, 2048] passes 2^31 elements for L > 2^20
 # (D 1536 at L = 2^20 uses .carry/full).
 for dt in f32 bf16; do

@@ -2,7 +2,8 @@
 # On a GPU machine: every stdlib layer x {f32, bf16, f16} x seqlens x batches against the float64
 # reference, split prefills and decode steps, then compute-sanitizer memcheck on one run of every
 # kernel; then the hardening checks (issue 6): the numerics and compute-sanitizer memcheck,
-# racecheck and synccheck at odd sizes (.carry/odd), extreme values (NaN/inf in every in, dt that
+# racecheck and synccheck at odd sizes (.carry/odd, which also holds the SSD skeleton forced on
+# f32 and f16 with segments of 128 steps), extreme values (NaN/inf in every in, dt that
 # underflows exp(dt A), softplus at +-100), and Mamba S6 at L = 2^20 (D 1536) and past 2^31
 # elements (D 2048, f32 and bf16) against the reference on channel slices.
 # Needs .carry/ from tests/gpucheck/make_packs.sh. Logs under $OUT; a table last; exit 1 on any
