@@ -57,10 +57,9 @@ Status ContextImpl::create(const ssmrt_context_options &options, std::shared_ptr
   info.name[sizeof info.name - 1] = '\0';
   info.sm_arch = major * 10 + minor;
   info.multiprocessor_count = sms;
-  // $SSMRT_NO_SMALL_GRID (not empty or "0"): never a launch's small_grid_kernel, for comparison.
-  const char *noSmall = std::getenv("SSMRT_NO_SMALL_GRID");
-  const bool small = !(noSmall && *noSmall && std::strcmp(noSmall, "0") != 0);
-  ctx->waveThreads_ = small ? uint64_t(sms) * uint64_t(threadsPerSm) : 0;
+  // $SSMRT_NO_SMALL_GRID: never a launch's small_grid_kernel, for comparison.
+  ctx->waveThreads_ =
+      envSwitchOn(std::getenv("SSMRT_NO_SMALL_GRID")) ? 0 : uint64_t(sms) * uint64_t(threadsPerSm);
   info.total_memory_bytes = mem;
 
   // The primary context is the one the CUDA runtime API (and so most frameworks) uses:

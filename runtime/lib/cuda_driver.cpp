@@ -101,9 +101,10 @@ Status cuCheck(CUresult result, const char *call, ssmrt_status code) {
   return Status(code, m);
 }
 
+bool envSwitchOn(const char *value) { return value && *value && std::strcmp(value, "0") != 0; }
+
 bool wantProgrammaticLaunch(int sm_arch, bool has_launch_kernel_ex, const char *no_pdl_env) {
-  const bool disabled = no_pdl_env && *no_pdl_env && std::strcmp(no_pdl_env, "0") != 0;
-  return sm_arch >= 90 && has_launch_kernel_ex && !disabled;
+  return sm_arch >= 90 && has_launch_kernel_ex && !envSwitchOn(no_pdl_env);
 }
 
 void programmaticLaunchConfig(const uint32_t grid[3], const uint32_t block[3], uint32_t smem, CUstream stream,

@@ -68,6 +68,10 @@ Status cuCheck(CUresult result, const char *call, ssmrt_status code = SSMRT_LAUN
 // null when unset) is unset, empty or "0".
 bool wantProgrammaticLaunch(int sm_arch, bool has_launch_kernel_ex, const char *no_pdl_env);
 
+// Whether an environment switch such as $SSMRT_NO_PDL is on: set, and neither empty nor "0"
+// (`value` is getenv's result, null when unset).
+bool envSwitchOn(const char *value);
+
 // The cuLaunchKernelEx configuration of one launch with
 // CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 1 in *attr (which *config points
 // at): the kernel may start before the previous kernel on the stream has finished, and

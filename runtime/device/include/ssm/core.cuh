@@ -275,32 +275,24 @@ template <> __device__ __forceinline__ cfloat state_one<cfloat>() { return cfloa
 // ---------------------------------------------------------------------------------------------
 // Warp helpers over any trivially copyable struct of 32-bit words.
 
-template <class T> SSM_DEV T shfl(const T& v, int src) {
+// Applies op (a __shfl_*_sync on one 32-bit word) to every word of v.
+template <class T, class Op> SSM_DEV T shfl_words(const T& v, Op op) {
   static_assert(sizeof(T) % 4 == 0, "shuffled structs are made of 32-bit words");
   T out;
   const unsigned* in = reinterpret_cast<const unsigned*>(&v);
   unsigned* o = reinterpret_cast<unsigned*>(&out);
 #pragma unroll
-  for (int k = 0; k < int(sizeof(T) / 4); ++k) o[k] = __shfl_sync(0xffffffffu, in[k], src);
+  for (int k = 0; k < int(sizeof(T) / 4); ++k) o[k] = op(in[k]);
   return out;
+}
+template <class T> SSM_DEV T shfl(const T& v, int src) {
+  return shfl_words(v, [src](unsigned w) { return __shfl_sync(0xffffffffu, w, src); });
 }
 template <class T> SSM_DEV T shfl_up(const T& v, int delta) {
-  static_assert(sizeof(T) % 4 == 0, "shuffled structs are made of 32-bit words");
-  T out;
-  const unsigned* in = reinterpret_cast<const unsigned*>(&v);
-  unsigned* o = reinterpret_cast<unsigned*>(&out);
-#pragma unroll
-  for (int k = 0; k < int(sizeof(T) / 4); ++k) o[k] = __shfl_up_sync(0xffffffffu, in[k], delta);
-  return out;
+  return shfl_words(v, [delta](unsigned w) { return __shfl_up_sync(0xffffffffu, w, delta); });
 }
 template <class T> SSM_DEV T shfl_xor(const T& v, int mask) {
-  static_assert(sizeof(T) % 4 == 0, "shuffled structs are made of 32-bit words");
-  T out;
-  const unsigned* in = reinterpret_cast<const unsigned*>(&v);
-  unsigned* o = reinterpret_cast<unsigned*>(&out);
-#pragma unroll
-  for (int k = 0; k < int(sizeof(T) / 4); ++k) o[k] = __shfl_xor_sync(0xffffffffu, in[k], mask);
-  return out;
+  return shfl_words(v, [mask](unsigned w) { return __shfl_xor_sync(0xffffffffu, w, mask); });
 }
 
 // Plain (coherent) f32 accesses for state buffers and workspace, which a kernel may also write.

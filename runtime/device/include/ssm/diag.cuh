@@ -703,18 +703,15 @@ __device__ __forceinline__ void diag_step(const ssm_launch_args& a) {
   // (SSM_FLAG_PARAMS_FIXED): then their round trip overlaps the previous kernel's end.
   typename L::RowConst rc;
   typename L::ElemConst ec[kS];
+  auto load_params = [&]() {
+    L::row_const(a, row, rc);
+#pragma unroll
+    for (int s = 0; s < kS; ++s) L::elem_const(a, row, g * kS + s, rc, ec[s]);
+  };
   const bool early = (a.flags & SSM_FLAG_PARAMS_FIXED) != 0;
-  if (early) {
-    L::row_const(a, row, rc);
-#pragma unroll
-    for (int s = 0; s < kS; ++s) L::elem_const(a, row, g * kS + s, rc, ec[s]);
-  }
+  if (early) load_params();
   grid_dependency_wait();
-  if (!early) {
-    L::row_const(a, row, rc);
-#pragma unroll
-    for (int s = 0; s < kS; ++s) L::elem_const(a, row, g * kS + s, rc, ec[s]);
-  }
+  if (!early) load_params();
 
   typename L::NIn ni[kS];
 #pragma unroll
