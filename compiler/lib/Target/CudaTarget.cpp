@@ -23,6 +23,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -153,6 +154,18 @@ public:
     detectRowForm();
     lane_ = chooseLane(kN_, complex_, rowForm_, false);
     lane32_ = chooseLane(kN_, complex_, rowForm_, true);
+    // SSMC_LANE32=States,Tile,Warps,Rows[,Poly] overrides the index32 configuration, for
+    // measurements (the skeleton's static_asserts reject an invalid one).
+    if (const char *e = std::getenv("SSMC_LANE32")) {
+      LaneChoice c{};
+      int poly = 0;
+      if (std::sscanf(e, "%d,%d,%d,%d,%d", &c.states, &c.tile, &c.warps, &c.rows, &poly) >= 4 && c.states > 0 &&
+          kN_ % c.states == 0) {
+        c.g = static_cast<int>(kN_ / c.states);
+        lane32_ = c;
+        poly32_ = poly;
+      }
+    }
     if (!lane_.states)
       return fail("layer " + name_ + ": the inner dim " + inner_ + " = " + std::to_string(kN_) +
                   " cannot be split into a power-of-two number of lanes");
@@ -503,6 +516,67 @@ private:
     return o.str();
   }
 
+  /// The head factor's members (detectHeadFactor; CONTRACT.md, kHeadFactor): HeadIn and
+  /// head_load (the per-head inputs of one step), head_step (the decay and the head's factor of
+  /// the input, from the row function with the per-row inputs at 1), row_load_rows (row_load
+  /// without the per-head inputs that only the row region reads) and row_step_head (row_step
+  /// from the row's inputs and the head's step).
+  void emitHeadFactor(const char *F) {
+    if (!headFactor_)
+      return;
+    Block &out = fused_.getOut().front();
+    auto onlyRowRegion = [&](int i) {
+      const Input &in = inputs_[i];
+      return std::find(headIns_.begin(), headIns_.end(), i) != headIns_.end() && !in.perElement &&
+             out.getArgument(i).use_empty();
+    };
+    os << "  static constexpr bool kHeadFactor = true;\n";
+    structFields("HeadIn", Slot::RowIn, {}, true, &headIns_);
+    os << "  struct HeadStep { float decay; float scale; };\n";
+    os << F << "void head_load(const ssm_launch_args& a, int b, int t, int row, HeadIn& hi) {\n" << rowIndices();
+    for (int i : headIns_)
+      os << "    hi." << inputs_[i].field() << " = " << load(inputs_[i], true) << ";\n";
+    os << "    (void)a; (void)b; (void)t; (void)hi;\n  }\n";
+    std::vector<std::string> args;
+    for (unsigned i = 0; i < inputs_.size(); ++i) {
+      const Input &in = inputs_[i];
+      if (!in.rowLevel || in.kind == Slot::Dense)
+        continue;
+      if (in.kind == Slot::RowConst)
+        args.push_back("rc." + in.field());
+      else if (std::find(headIns_.begin(), headIns_.end(), static_cast<int>(i)) != headIns_.end())
+        args.push_back(widened("hi." + in.field(), in));
+      else // a per-row input: 1 for the input's row factors, unread otherwise
+        args.push_back(std::find(headLeaves_.begin(), headLeaves_.end(), static_cast<int>(i)) != headLeaves_.end()
+                           ? "1.0f"
+                           : "0.0f");
+    }
+    std::string call, outs;
+    for (size_t k = 0; k < args.size(); ++k)
+      call += (k ? ", " : "") + args[k];
+    for (size_t j = 0; j < rowTypes_.size(); ++j)
+      outs += ", &r" + std::to_string(j);
+    bool ex2 = rowDecayR_ >= 0 && decayLog2_;
+    os << F << "void head_step(const RowConst& rc, const HeadIn& hi, HeadStep& hs) {\n";
+    os << "    float r0, r1;\n    " << name_ << "_row(" << join(call, outs) << ");\n";
+    os << "    hs.decay = " << (ex2 ? "ssm::ex2_acc(r" : "(r") << decayR_ << ");\n";
+    os << "    hs.scale = r" << inputR_ << ";\n    (void)rc; (void)hi;\n  }\n";
+    os << F << "void row_load_rows(const ssm_launch_args& a, int b, int t, int row, RowIn& ri) {\n" << rowIndices();
+    for (unsigned i = 0; i < inputs_.size(); ++i)
+      if (inputs_[i].kind == Slot::RowIn)
+        os << "    ri." << inputs_[i].field() << " = "
+           << (onlyRowRegion(static_cast<int>(i)) ? "{}" : load(inputs_[i], true)) << ";\n";
+    os << "    (void)a; (void)b; (void)t; (void)ri;\n  }\n";
+    os << F << "void row_step_head(const RowConst& rc, const RowIn& ri, const HeadStep& hs, RowStep& rs) {\n";
+    for (const Input &in : inputs_)
+      if (in.kind == Slot::RowIn && in.perElement)
+        os << "    rs." << in.field() << " = " << widened("ri." + in.field(), in) << ";\n";
+    os << "    rs.r" << decayR_ << " = hs.decay;\n    rs.r" << inputR_ << " = ";
+    for (int i : headLeaves_)
+      os << widened("ri." + inputs_[i].field(), inputs_[i]) << " * ";
+    os << "hs.scale;\n    (void)rc;\n  }\n";
+  }
+
   /// For the SSD skeleton's staging: when input_n and n_coef are NStep fields read unchanged from
   /// two tensors of one storage type, their raw bits are the tensor-core operands, so the skeleton
   /// copies them to shared memory with cp.async (16 bytes, no registers). n_direct(a) says whether
@@ -634,11 +708,13 @@ private:
     return a + b;
   }
 
-  void structFields(const char *name, Slot kind, const std::vector<std::string> &extra, bool rawFields = false) {
+  void structFields(const char *name, Slot kind, const std::vector<std::string> &extra, bool rawFields = false,
+                    const std::vector<int> *only = nullptr) {
     os << "  struct " << name << " {";
     int words = 0;
-    for (const Input &in : inputs_)
-      if (in.kind == kind) {
+    for (size_t i = 0; i < inputs_.size(); ++i)
+      if (const Input &in = inputs_[i];
+          in.kind == kind && (!only || std::find(only->begin(), only->end(), static_cast<int>(i)) != only->end())) {
         std::string ty = rawFields && raw(in) ? "ssm::raw_t<" + storageName(in.dtype) + ">" : valueType(in);
         os << " " << ty << " " << in.field() << ";";
         ++words;
@@ -748,6 +824,7 @@ private:
         os << "  static constexpr long long kDecayRows = " << ssdRows_ << ";\n";
         os << F << "float n_coef(const NStep& ns) { return ns." << inputs_[coefN_].field() << "; }\n";
         emitNDirect(F);
+        emitHeadFactor(F);
       }
     }
     if (dense_) // h = A @ h + input: the skeleton reads A through decay_elem
@@ -813,8 +890,8 @@ private:
     }
     os << "using L = LT<long long>;\nusing L32 = LT<int>;\n";
     for (const auto &[cfg, c] : {std::pair<const char *, const LaneChoice &>{"Cfg", lane_}, {"Cfg32", lane32_}})
-      os << "using " << cfg << " = ssm::LaneCfg<" << c.states << ", " << c.tile << ", " << c.warps << ", 0, 0, "
-         << c.rows << ">;\n";
+      os << "using " << cfg << " = ssm::LaneCfg<" << c.states << ", " << c.tile << ", " << c.warps << ", "
+         << (&c == &lane32_ ? poly32_ : 0) << ", 0, " << c.rows << ">;\n";
     // Decode: 4 states per thread, 8 warps at N = 16 (CONTRACT.md); N / 4 threads per row else.
     int stepStates = kN_ % 4 == 0 && (kN_ / 4 & (kN_ / 4 - 1)) == 0 && kN_ / 4 <= 32 ? 4 : lane_.states;
     os << "using StepCfg = ssm::StepCfg<" << stepStates << ", " << (kN_ <= 16 ? 8 : 4) << ">;\n";
@@ -887,16 +964,93 @@ private:
     if (!ok)
       return;
     int64_t group = 1;
+    std::set<std::string> groupDims;
     for (size_t i = rows_.size(); i-- > 0;) {
       if (dims.count(rows_[i]))
         break;
       group *= size(rows_[i]);
+      groupDims.insert(rows_[i]);
     }
     if (group < 8) // mostly idle tensor-core columns: the lane form
       return;
     ssd_ = true;
     ssdRows_ = group;
     coefN_ = static_cast<int>(coef.getArgNumber());
+    detectHeadFactor(groupDims);
+  }
+
+  /// The head factor of the SSD form: when the row region's input value is a product of raw
+  /// per-row inputs (Mamba-2's x) and a value that depends on per-head inputs alone (delta =
+  /// softplus(dt + dt_bias)), and nothing else in the row region reads a per-row input, the
+  /// skeleton computes the head's part once per (head, step) and each row multiplies it in
+  /// (CONTRACT.md, kHeadFactor): the softplus and the dt load leave the per-(row, step) work.
+  /// head_step calls the row function with every per-row input set to 1, which leaves the
+  /// decay (per head: the SSD condition) and turns the input into the head's factor.
+  void detectHeadFactor(const std::set<std::string> &groupDims) {
+    if (rowTypes_.size() != 2 || decayR_ == inputR_)
+      return;
+    unsigned numInputs = inputs_.size();
+    auto headLevel = [&](unsigned i) {
+      const Input &in = inputs_[i];
+      if (in.complex || (in.kind != Slot::RowIn && in.kind != Slot::RowConst))
+        return false;
+      for (const std::string &d : in.declDims)
+        if (groupDims.count(d))
+          return false;
+      return true;
+    };
+    Block &row = fused_.getRow().front();
+    std::function<bool(Value)> isHead = [&](Value v) -> bool {
+      if (auto a = dyn_cast<BlockArgument>(v))
+        return a.getOwner() == &row && a.getArgNumber() < numInputs && headLevel(a.getArgNumber());
+      Operation *def = v.getDefiningOp();
+      if (!def || def->getBlock() != &row || def->getNumRegions() || !isPure(def))
+        return false;
+      return llvm::all_of(def->getOperands(), isHead);
+    };
+    Operation *yield = row.getTerminator();
+    if (!isHead(yield->getOperand(decayR_)))
+      return;
+    // Flatten the input's product tree (single-use interior products).
+    Value root = yield->getOperand(inputR_);
+    SmallVector<Value> work{root};
+    llvm::DenseSet<Operation *> interior;
+    std::vector<int> rowLeaves;
+    bool headLeaf = false;
+    while (!work.empty()) {
+      Value v = work.pop_back_val();
+      auto m = v.getDefiningOp<arith::MulFOp>();
+      if (m && m->getBlock() == &row && (v == root || v.hasOneUse())) {
+        interior.insert(m);
+        work.push_back(m.getLhs());
+        work.push_back(m.getRhs());
+      } else if (isHead(v)) {
+        headLeaf = true;
+      } else if (auto a = dyn_cast<BlockArgument>(v); a && a.getOwner() == &row && a.getArgNumber() < numInputs &&
+                                                      inputs_[a.getArgNumber()].kind == Slot::RowIn &&
+                                                      !inputs_[a.getArgNumber()].complex) {
+        rowLeaves.push_back(static_cast<int>(a.getArgNumber()));
+      } else {
+        return;
+      }
+    }
+    if (rowLeaves.empty() || !headLeaf)
+      return;
+    // Every per-row value the row region reads is one of those leaves, read by the tree alone.
+    for (unsigned i = 0; i < numInputs; ++i) {
+      if (headLevel(i))
+        continue;
+      for (Operation *user : row.getArgument(i).getUsers())
+        if (!interior.count(user))
+          return;
+    }
+    headFactor_ = true;
+    headLeaves_ = rowLeaves;
+    for (unsigned i = 0; i < numInputs; ++i) {
+      bool rowRegionReads = !row.getArgument(i).use_empty();
+      if (headLevel(i) && inputs_[i].kind == Slot::RowIn && rowRegionReads)
+        headIns_.push_back(static_cast<int>(i));
+    }
   }
 
   /// The forward entries of the SSD form replace the lane form's (the decode step stays the lane
@@ -920,10 +1074,11 @@ private:
     if (const char *e = std::getenv("SSMC_SSD_SEG"))
       seg = std::max<int64_t>(0, std::atoll(e)) / 64 * 64;
     const int64_t q = 64, ldN = kN_ + 8, ldQ = q + 8, es = precise ? 4 : 2;
-    // SsdTraits: per-warp scans, log2 decays and decays, the C, B, u and h_prev tiles, and for
-    // bf16 operands the sequential fallback's f32 state (f32 operands reuse the h_prev tile); the
-    // outputs (f32, rows padded by 8) and the scaled u tile go in the C tile where they fit.
-    const int64_t tiles = 4 * q * (8 + 4 + 4) + 2 * 4 * q + es * (2 * q * ldN + cols * ldQ + cols * ldN) +
+    // SsdTraits: per-warp scans, log2 decays, decays and head factors, the C, B, u and h_prev
+    // tiles, and for bf16 operands the sequential fallback's f32 state (f32 operands reuse the
+    // h_prev tile); the outputs (f32, rows padded by 8) and the scaled u tile go in the C tile
+    // where they fit.
+    const int64_t tiles = 4 * q * (8 + 4 + 4) + 3 * 4 * q + es * (2 * q * ldN + cols * ldQ + cols * ldN) +
                           (es == 2 ? cols * kN_ * 4 : 0);
     const int64_t yBytes = q * (cols + 8) * 4 + cols * ldQ * es;
     const int64_t smem = yBytes <= q * ldN * es ? tiles : tiles + yBytes;
@@ -1038,6 +1193,7 @@ private:
   std::string redType_;
   std::vector<const sema::Tensor *> outs_;
   LaneChoice lane_{}, lane32_{}; // configurations of the 64-bit and the index32 entries
+  int poly32_ = 0;                // the index32 entry's Poly (SSMC_LANE32 only)
   int stepStates_ = 1;
   // The scalar-decay (Mamba-2) form: decay a row value, input = row value x per-n input,
   // contrib linear in h (CONTRACT.md, kDecayPerRow).
@@ -1052,6 +1208,10 @@ private:
   bool ssd_ = false;
   int64_t ssdRows_ = 0;
   int coefN_ = -1;
+  // Its head factor (detectHeadFactor): the per-row inputs whose product with the head's value
+  // is the input, and the per-head inputs (RowIn) the row region reads.
+  bool headFactor_ = false;
+  std::vector<int> headLeaves_, headIns_;
 };
 
 } // namespace

@@ -247,7 +247,8 @@ struct SsdTraits {
   static constexpr int kOffWcum = kOffEcum + kWarps * kQ * 4;        // float [kWarps][kQ]
   static constexpr int kOffLg = kOffWcum + kWarps * kQ * 4;          // float [kQ]
   static constexpr int kOffD = kOffLg + kQ * 4;                      // float [kQ]: the decays
-  static constexpr int kOffC = kOffD + kQ * 4;                       // E C[t][n]
+  static constexpr int kOffHs = kOffD + kQ * 4;                      // float [kQ]: head factors
+  static constexpr int kOffC = kOffHs + kQ * 4;                      // E C[t][n]
   static constexpr int kOffB = kOffC + kQ * kLdN * int(sizeof(E));           // E B[t][n] (input_n)
   static constexpr int kOffX = kOffB + kQ * kLdN * int(sizeof(E));           // E u[p][t] (input_row)
   static constexpr int kOffH = kOffX + kCols * kLdQ * int(sizeof(E));        // E h_prev[p][n]
@@ -288,6 +289,21 @@ struct SsdTraits {
 namespace ssd {
 
 enum Mode { kWhole = 0, kSummary = 1, kSegForward = 2 };
+
+// The layer's head factor (CONTRACT.md, kHeadFactor): the input of a row is its raw per-row
+// values times a per-(head, step) value, computed once per step of the head by head_step.
+template <class L, class = void> struct head_factor { static constexpr bool value = false; };
+template <class L> struct head_factor<L, typename make_void<typename L::HeadStep>::type> {
+  static constexpr bool value = L::kHeadFactor;
+};
+template <class L, bool = head_factor<L>::value> struct head_types {
+  struct HeadIn {};
+  struct HeadStep { float decay, scale; };
+};
+template <class L> struct head_types<L, true> {
+  typedef typename L::HeadIn HeadIn;
+  typedef typename L::HeadStep HeadStep;
+};
 
 template <class L, class = void> struct n_direct_type { typedef void type; };
 template <class L> struct n_direct_type<L, typename make_void<typename L::NDirect>::type> {
@@ -355,6 +371,9 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
   constexpr int kQ = T::kQ, kN = T::kN, kCols = T::kCols, kLdN = T::kLdN, kLdQ = T::kLdQ;
   constexpr int kNT = T::kNT, kMT = T::kMT, kMTW = T::kMTW;
   constexpr bool kOut = kMode != kSummary;
+  constexpr bool kHF = head_factor<L>::value;
+  using HeadIn = typename head_types<L>::HeadIn;
+  using HeadStep = typename head_types<L>::HeadStep;
 
   extern __shared__ __align__(16) unsigned char ssd_smem[];
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, q = lane & 3;
@@ -363,6 +382,7 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
   float* wcum = reinterpret_cast<float*>(ssd_smem + T::kOffWcum) + warp * kQ;
   float* lgs = reinterpret_cast<float*>(ssd_smem + T::kOffLg);
   float* dlin = reinterpret_cast<float*>(ssd_smem + T::kOffD);
+  float* hscale = reinterpret_cast<float*>(ssd_smem + T::kOffHs);
   float* Hf = reinterpret_cast<float*>(ssd_smem + T::kOffHf);
   RowIn* stash = reinterpret_cast<RowIn*>(ssd_smem + T::kOffHf) + tid;  // [k * kBlock]
   E* Cs = reinterpret_cast<E*>(ssd_smem + T::kOffC);
@@ -463,7 +483,15 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
     // round trip overlaps the n loads'.
     RowIn rx[kXIt];
 #pragma unroll
-    for (int k = 0; k < kXIt; ++k) L::row_load(a, b, t0 + min(tx + k * kXStep, len - 1), rowx, rx[k]);
+    for (int k = 0; k < kXIt; ++k) {
+      if constexpr (kHF) L::row_load_rows(a, b, t0 + min(tx + k * kXStep, len - 1), rowx, rx[k]);
+      else L::row_load(a, b, t0 + min(tx + k * kXStep, len - 1), rowx, rx[k]);
+    }
+    // With a head factor, each thread takes the head's step for its iteration k = px (kXIt <=
+    // kCols: lanes px < kXIt of each group of kCols lanes cover the group's steps).
+    const int tmine = tx + (px < kXIt ? px : kXIt - 1) * kXStep;
+    HeadIn hin;
+    if constexpr (kHF) L::head_load(a, b, t0 + min(tmine, len - 1), rowx, hin);
     if constexpr (kCanDirect) {
       if (direct) stage_n<L, Cfg, true, kOut>(a, b, t0, len, Bs, Cs);
       else stage_n<L, Cfg, false, kOut>(a, b, t0, len, Bs, Cs);
@@ -474,28 +502,41 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
       // Every row of the head has the same decay, so the thread with px == k takes the log2 for
       // the step of its iteration k (kXIt <= kCols: at most one per thread).
       // Only input_row is used in the loop, so the decay's exp is not computed per element; the
-      // designated raw inputs are selected (no arithmetic) and stepped once after it.
+      // designated raw inputs are selected (no arithmetic) and stepped once after it. With a
+      // head factor, that thread's head step also gives the factor, which the lanes of its group
+      // take by a shuffle: one softplus per (head, step) instead of one per (row, step).
       RowIn rmine = rx[0];
-      int tmine = 0;
+      HeadStep hs;
+      if constexpr (kHF) L::head_step(rcx, hin, hs);
+      const int gbase = lane & ~(kCols < 32 ? kCols - 1 : 31);
 #pragma unroll
       for (int k = 0; k < kXIt; ++k) {
         const int t = tx + k * kXStep;
         RowStep rs;
-        L::row_step(rcx, rx[k], rs);
+        if constexpr (kHF) {
+          HeadStep hk = hs;
+          hk.scale = shfl(hs.scale, gbase + k);
+          L::row_step_head(rcx, rx[k], hk, rs);
+        } else {
+          L::row_step(rcx, rx[k], rs);
+        }
         const bool in = t < len && px < cols;
         const float u = L::input_row(rcx, rs);
         fin = ssd::finite_acc(fin, u);  // past the end or cols: a copy of a checked value
         M::store1(Xt + px * kLdQ + t, in ? u : 0.0f);
         if (T::kStash && kOut) stash[k * T::kBlock] = rx[k];
-        if (px == k) {
-          rmine = rx[k];
-          tmine = t;
-        }
+        if (!kHF && px == k) rmine = rx[k];
       }
       if (px < kXIt) {
-        RowStep rs;
-        L::row_step(rcx, rmine, rs);
-        const float d = L::row_decay(rcx, rs);
+        float d;
+        if constexpr (kHF) {
+          d = hs.decay;
+          hscale[tmine] = hs.scale;
+        } else {
+          RowStep rs;
+          L::row_step(rcx, rmine, rs);
+          d = L::row_decay(rcx, rs);
+        }
         // Steps past the end: the identity. An underflowed decay: far below 2^-126.
         lgs[tmine] = tmine >= len ? 0.0f : d == 0.0f ? -16384.0f : log2f(d);
         dlin[tmine] = tmine >= len ? 1.0f : d;
@@ -703,6 +744,7 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
 #pragma unroll
         for (int k = 0; k < kXIt; ++k) {
           if (T::kStash) rx[k] = stash[k * T::kBlock];
+          else if constexpr (kHF) L::row_load_rows(a, b, t0 + min(tx + k * kXStep, len - 1), rowx, rx[k]);
           else L::row_load(a, b, t0 + min(tx + k * kXStep, len - 1), rowx, rx[k]);
         }
         auto out = [&](int k) {
@@ -710,7 +752,14 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
           typename L::Red red[L::kRed];
           red[0] = Ys[t * T::kLdY + px];
           RowStep rs;
-          L::row_step(rcx, rx[k], rs);
+          if constexpr (kHF) {
+            HeadStep hk;
+            hk.decay = dlin[t];
+            hk.scale = hscale[t];
+            L::row_step_head(rcx, rx[k], hk, rs);
+          } else {
+            L::row_step(rcx, rx[k], rs);
+          }
           L::row_out(a, b, t0 + t, rowx, rcx, rx[k], rs, red);
         };
         if (len == kQ && cols == kCols) {
