@@ -1082,6 +1082,9 @@ private:
                           (es == 2 ? cols * kN_ * 4 : 0);
     const int64_t yBytes = q * (cols + 8) * 4 + cols * ldQ * es;
     const int64_t smem = yBytes <= q * ldN * es ? tiles : tiles + yBytes;
+    // Per (batch item, segment): the summary's state (total decay and state per row and n, f32)
+    // and C B^T of each chunk (20 causal m16n8 tiles of f32, computed once for all heads).
+    const int64_t wsBytes = kRows_ * kN_ * 8 + seg / q * 20 * 32 * 16;
     os << "namespace " << ns << " { using SsdC = ssm::SsdCfg<" << cols << ", " << (precise ? "true" : "false")
        << ", " << seg << ">; }\n";
     for (bool narrow : {false, true}) {
@@ -1092,6 +1095,8 @@ private:
          << " disagrees with the skeleton\");\n";
       os << "static_assert(" << T << "::kBlock == 128 && " << T << "::kSmemBytes == " << smem
          << ", \"block / shared memory of " << base << "\");\n";
+      if (seg > 0)
+        os << "static_assert(" << T << "::kWorkspacePerSeg == " << wsBytes << ", \"workspace of " << base << "\");\n";
       std::vector<ssmrt::ManifestLaunch> &list = narrow ? ml.forwardIndex32 : ml.forward;
       auto entry = [&](const std::string &kernel, const char *fn) {
         // 3 blocks of 4 warps per SM for bf16 operands (68 KB of shared memory each), 2 for f32.
@@ -1104,7 +1109,7 @@ private:
         f.smem = static_cast<uint32_t>(smem);
         f.grid[0] = {units, true, seg, 1};
         if (seg > 0)
-          f.workspace = {kRows_ * kN_ * 8, true, seg};
+          f.workspace = {wsBytes, true, seg};
         list.push_back(f);
       };
       if (seg == 0) {

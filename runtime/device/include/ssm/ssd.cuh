@@ -18,9 +18,11 @@
 // split over the warps by n.
 //
 // Segments (Cfg::kSeg > 0 steps, a multiple of kQ) give batch-1 layers enough blocks: launch 1
-// (`ssd_segment_summary`) walks every segment but the last from a zero state without outputs and
-// leaves its final state and total decay in the workspace; launch 2 (`ssd_segment_forward`) folds
-// the summaries before its segment into the initial state, then walks it with outputs.
+// (`ssd_segment_summary`) computes C B^T of every chunk once per batch item (the heads of the one
+// group share it; the blocks of a segment take its chunks in turn), then walks every segment but
+// the last from a zero state without outputs and leaves its final state and total decay in the
+// workspace; launch 2 (`ssd_segment_forward`) folds the summaries before its segment into the
+// initial state, then walks it with outputs, reading C B^T instead of computing it.
 //
 // Shared memory holds the tensor-core operands in their product type: bf16 for bf16/f16 storage
 // (fragments are 32-bit loads and ldmatrix.trans, no conversion in the product loops), f32 for f32
@@ -269,8 +271,14 @@ struct SsdTraits {
   static constexpr int kOffY = kYInC ? kOffC : kEndHf;               // float [kQ][kLdY]
   static constexpr int kOffXw = kOffY + kQ * kLdY * 4;                // E [kCols][kLdQ]
   static constexpr int kSmemBytes = kYInC ? kEndHf : kEndHf + kYBytes;
-  // Per segment and batch item: (total decay, final state) per (row, n), f32.
-  static constexpr long long kWorkspacePerSeg = L::kRows * kN * 2 * 4;
+  // Per segment and batch item: (total decay, final state) per (row, n), f32; then C B^T of each
+  // chunk of the segment (the causal m16n8 tiles, in the accumulator layout: kCBTiles x 32 lanes
+  // x 4 floats), which the summary launch computes once for all heads: input_n and n_coef read
+  // NStep alone (per batch item, step and n), so the B and C tiles are the same for every head.
+  static constexpr int kCBTiles = kWarps * (kWarps + 1);  // warp w: tiles w(w+1) .. w(w+1)+2w+1
+  static constexpr long long kStateBytes = L::kRows * kN * 2 * 4;
+  static constexpr long long kCBChunkBytes = kCBTiles * 32 * 16;
+  static constexpr long long kWorkspacePerSeg = kStateBytes + (kSeg / kQ) * kCBChunkBytes;
 
   static_assert(decay_per_row<L>::value, "the SSD skeleton needs the kDecayPerRow form");
   static_assert(is_same<typename L::S, float>::value, "the SSD skeleton handles real states");
@@ -356,6 +364,20 @@ __device__ __forceinline__ void stage_n(const ssm_launch_args& a, int b, int t0,
   }
 }
 
+// Stage B (and C when kOut) of one chunk, raw by cp.async when the layout allows (`direct`).
+template <class L, class Cfg, bool kCanDirect, bool kOut>
+__device__ __forceinline__ void stage_chunk(const ssm_launch_args& a, int b, int t0, int len,
+                                            typename SsdTraits<L, Cfg>::E* Bs,
+                                            typename SsdTraits<L, Cfg>::E* Cs, bool direct) {
+  if constexpr (kCanDirect) {
+    if (direct) stage_n<L, Cfg, true, kOut>(a, b, t0, len, Bs, Cs);
+    else stage_n<L, Cfg, false, kOut>(a, b, t0, len, Bs, Cs);
+  } else {
+    (void)direct;
+    stage_n<L, Cfg, false, kOut>(a, b, t0, len, Bs, Cs);
+  }
+}
+
 // The body of all three entries. Mode kWhole: the whole sequence from h0, outputs, hT.
 // kSummary: segment `seg` (not the last) from zero, no outputs; its total decay and final state
 // go to the workspace. kSegForward: the summaries of the segments before `seg` folded into h0
@@ -395,7 +417,10 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
   const int nseg = kMode == kWhole ? 1 : int(ceil_div(len_all, T::kSeg));
   const int bs = int(blockIdx.x / T::kUnits);
   const int seg = bs % nseg, b = bs / nseg;
-  if (kMode == kSummary && seg == nseg - 1) return;  // nobody reads the last segment's summary
+  // The workspace of (batch item, segment): the summary's state, then C B^T of its chunks.
+  auto seg_ws = [&](int bb, int k) {
+    return static_cast<unsigned char*>(a.workspace) + ((long long)bb * nseg + k) * T::kWorkspacePerSeg;
+  };
   const int head = int(unit / T::kSlices), slice = int(unit % T::kSlices);
   const int row0 = int((long long)head * T::kGroupRows);        // the head's first row (decay)
   const int rbase = row0 + slice * kCols;                       // the block's first row
@@ -406,6 +431,47 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
   const int t_end = kMode == kWhole || t_begin + T::kSeg > len_all ? len_all : t_begin + T::kSeg;
 
   grid_dependency_wait();
+
+  // B and C copied raw (cp.async) when their storage type is the operand type and the call's
+  // layout allows it.
+  using ND = typename n_direct_type<L>::type;
+  constexpr bool kCanDirect = is_same<ND, E>::value || (is_same<ND, bf16>::value && is_same<E, unsigned short>::value);
+  bool direct = false;
+  if constexpr (kCanDirect) direct = L::n_direct(a);
+  // Warp w's rows of G = C B^T for one chunk (causal n8 tiles j < 2w + 2), from the staged tiles.
+  auto cbt = [&](float (&acc)[kQ / 8][4]) {
+#pragma unroll
+    for (int k0 = 0; k0 < kN; k0 += 16) {
+      const typename M::A fa = M::a_rm(Cs, kLdN, 16 * warp, k0);
+#pragma unroll
+      for (int j = 0; j < kQ / 8; ++j)
+        if (j < 2 * warp + 2) M::mma(acc[j], fa, M::b_nk(Bs, kLdN, 8 * j, k0));
+    }
+  };
+  if constexpr (kMode == kSummary) {
+    // C B^T of every chunk of this segment, once per (batch item, chunk): every head stages the
+    // same B and C (kCBTiles). Chunk ci goes to the blocks' units in turn.
+    const int nch = int(ceil_div(t_end - t_begin, kQ));
+    for (int ci = int(unit); ci < nch; ci += int(T::kUnits)) {
+      const int t0 = t_begin + ci * kQ, len = t_end - t0 < kQ ? t_end - t0 : kQ;
+      stage_chunk<L, Cfg, kCanDirect, true>(a, b, t0, len, Bs, Cs, direct);
+      cp_async_wait_all();
+      __syncthreads();
+      float acc[kQ / 8][4];
+#pragma unroll
+      for (int j = 0; j < kQ / 8; ++j)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) acc[j][e] = 0.0f;
+      cbt(acc);
+      float4* dst = reinterpret_cast<float4*>(seg_ws(b, seg) + T::kStateBytes + ci * T::kCBChunkBytes) +
+                    warp * (warp + 1) * 32 + lane;
+#pragma unroll
+      for (int j = 0; j < kQ / 8; ++j)
+        if (j < 2 * warp + 2) dst[j * 32] = make_float4(acc[j][0], acc[j][1], acc[j][2], acc[j][3]);
+      __syncthreads();  // the tiles are staged again
+    }
+    if (seg == nseg - 1) return;  // nobody reads the last segment's summary
+  }
 
   // The staging layout of the row values (u tile, outputs): thread (px, tx) takes row px of the
   // block at steps tx + k kXStep, k < kXIt. Params of its row.
@@ -435,8 +501,7 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
   if (kMode == kSegForward) {
     // Fold the summaries of the segments before this one, in order: h = D_k h + S_k.
     for (int k = 0; k < seg; ++k) {
-      const float* w = static_cast<const float*>(a.workspace) +
-                       (((long long)b * nseg + k) * L::kRows + rbase) * kN * 2;
+      const float* w = reinterpret_cast<const float*>(seg_ws(b, k)) + (long long)rbase * kN * 2;
 #pragma unroll
       for (int i = 0; i < kMTW; ++i)
 #pragma unroll
@@ -455,12 +520,6 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
   }
   bool live = has_h0 || (kMode == kSegForward && seg > 0);  // h_prev is zero otherwise
   double seg_log2 = 0.0;  // the segment's total log2 decay (summary)
-  // B and C copied raw (cp.async) when their storage type is the operand type and the call's
-  // layout allows it.
-  using ND = typename n_direct_type<L>::type;
-  constexpr bool kCanDirect = is_same<ND, E>::value || (is_same<ND, bf16>::value && is_same<E, unsigned short>::value);
-  bool direct = false;
-  if constexpr (kCanDirect) direct = L::n_direct(a);
 
   for (int t0 = t_begin; t0 < t_end; t0 += kQ) {
     const int len = t_end - t0 < kQ ? t_end - t0 : kQ;
@@ -492,12 +551,7 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
     const int tmine = tx + (px < kXIt ? px : kXIt - 1) * kXStep;
     HeadIn hin;
     if constexpr (kHF) L::head_load(a, b, t0 + min(tmine, len - 1), rowx, hin);
-    if constexpr (kCanDirect) {
-      if (direct) stage_n<L, Cfg, true, kOut>(a, b, t0, len, Bs, Cs);
-      else stage_n<L, Cfg, false, kOut>(a, b, t0, len, Bs, Cs);
-    } else {
-      stage_n<L, Cfg, false, kOut>(a, b, t0, len, Bs, Cs);
-    }
+    stage_chunk<L, Cfg, kCanDirect, kOut>(a, b, t0, len, Bs, Cs, direct);
     {
       // Every row of the head has the same decay, so the thread with px == k takes the log2 for
       // the step of its iteration k (kXIt <= kCols: at most one per thread).
@@ -558,6 +612,27 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
         }
       }
     }
+    // Warp w's rows of C B^T: from the summary launch (segments), loaded before the barrier so
+    // that the round trip overlaps it and the scan; computed below otherwise.
+    float gacc[kQ / 8][4];
+    if constexpr (kMode == kSegForward) {
+      const float4* src = reinterpret_cast<const float4*>(seg_ws(b, seg) + T::kStateBytes +
+                                                          ((t0 - t_begin) / kQ) * T::kCBChunkBytes) +
+                          warp * (warp + 1) * 32 + lane;
+#pragma unroll
+      for (int j = 0; j < kQ / 8; ++j) {
+        const float4 v = j < 2 * warp + 2 ? src[j * 32] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        gacc[j][0] = v.x;
+        gacc[j][1] = v.y;
+        gacc[j][2] = v.z;
+        gacc[j][3] = v.w;
+      }
+    } else {
+#pragma unroll
+      for (int j = 0; j < kQ / 8; ++j)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) gacc[j][e] = 0.0f;
+    }
     cp_async_wait_all();  // no-op without copies in flight
     __syncthreads();
 
@@ -603,23 +678,16 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
       // ---- outputs of steps [16 warp, 16 warp + 16): G = C B^T (causal tiles), G X, C h_prev.
       const int tr0 = 16 * warp + g, tr1 = tr0 + 8;
       const int nts = 2 * warp + 2;  // n8 tiles of s with s <= 16 warp + 15
-      float gacc[kQ / 8][4];
       float yi[kNT][4], yv[kNT][4];
-#pragma unroll
-      for (int j = 0; j < kQ / 8; ++j)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) gacc[j][e] = 0.0f;
 #pragma unroll
       for (int nt = 0; nt < kNT; ++nt)
 #pragma unroll
         for (int e = 0; e < 4; ++e) yi[nt][e] = yv[nt][e] = 0.0f;
+      if constexpr (kMode == kWhole) cbt(gacc);
+      if (live) {
 #pragma unroll
-      for (int k0 = 0; k0 < kN; k0 += 16) {
-        const typename M::A fa = M::a_rm(Cs, kLdN, 16 * warp, k0);
-#pragma unroll
-        for (int j = 0; j < kQ / 8; ++j)
-          if (j < nts) M::mma(gacc[j], fa, M::b_nk(Bs, kLdN, 8 * j, k0));
-        if (live) {
+        for (int k0 = 0; k0 < kN; k0 += 16) {
+          const typename M::A fa = M::a_rm(Cs, kLdN, 16 * warp, k0);
 #pragma unroll
           for (int nt = 0; nt < kNT; ++nt) M::mma(yi[nt], fa, M::b_nk(Ht, kLdN, 8 * nt, k0));
         }
@@ -811,8 +879,7 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
           const int mt = warp + T::kWarps * i;
           const int n = 16 * mt + g + (e >= 2 ? 8 : 0), p = 8 * nt + 2 * q + (e & 1);
           if (mt < kMT && p < cols) {
-            float* w = static_cast<float*>(a.workspace) +
-                       ((((long long)b * nseg + seg) * L::kRows + rbase + p) * kN + n) * 2;
+            float* w = reinterpret_cast<float*>(seg_ws(b, seg)) + ((long long)(rbase + p) * kN + n) * 2;
             w[0] = dseg;
             w[1] = hs[i][nt][e];
           }
