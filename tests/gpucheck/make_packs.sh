@@ -45,15 +45,20 @@ wait
 # The SSD skeleton where the cost model does not pick it (f32: tf32x3 products; f16: B and C
 # staged through registers), forced with SSMC_SSD=1, and with segments of 128 steps (9 of them
 # at L 1025: the summary launch and the fold), a partial slice (P 17) and N 16 (the output tile
-# after the others, runtime/device/CONTRACT.md): the odd-size numerics, the sanitizers and (f32)
-# the extreme values below run them too.
-SSDF="ssdseg128_H3_P17_N32:--dim=H=3,--dim=P=17,--dim=N=32:f32,bf16,f16
-ssdseg128_H2_P16_N16:--dim=H=2,--dim=P=16,--dim=N=16:f32,bf16"
+# after the others, runtime/device/CONTRACT.md), P 8 (8 rows per block: the head factor's
+# shuffle groups of 8 lanes), and tests/gpucheck/ssd_plain.ssm (no head factor: the plain row
+# step): the odd-size numerics, the sanitizers and (f32) the extreme values below run them too.
+SSDF="mamba2_ssd:ssdseg128_H3_P17_N32:--dim=H=3,--dim=P=17,--dim=N=32:f32,bf16,f16
+mamba2_ssd:ssdseg128_H2_P16_N16:--dim=H=2,--dim=P=16,--dim=N=16:f32,bf16
+mamba2_ssd:ssdseg128_H3_P8_N32:--dim=H=3,--dim=P=8,--dim=N=32:bf16
+ssd_plain:ssdseg128_H3_P17_N32:--dim=H=3,--dim=P=17,--dim=N=32:f32,bf16"
 for spec in $SSDF; do
-  IFS=: read -r tag dims dts <<<"$spec"
+  IFS=: read -r layer tag dims dts <<<"$spec"
+  script=stdlib/$layer.ssm
+  [ -f "$script" ] || script=tests/gpucheck/$layer.ssm
   for dt in ${dts//,/ }; do
-    SSMC_SSD=1 SSMC_SSD_SEG=128 "$BUILD/bin/ssmc" build stdlib/mamba2_ssd.ssm ${dims//,/ } --dtype=$dt --arch=sm_90 \
-      -o ".carry/odd/mamba2_ssd__${tag}_$dt.ssmpack" >/dev/null &
+    SSMC_SSD=1 SSMC_SSD_SEG=128 "$BUILD/bin/ssmc" build "$script" ${dims//,/ } --dtype=$dt --arch=sm_90 \
+      -o ".carry/odd/${layer}__${tag}_$dt.ssmpack" >/dev/null &
   done
 done
 wait
