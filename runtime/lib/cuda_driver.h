@@ -41,6 +41,9 @@ struct CudaDriver {
   CUresult (*launchKernelEx)(const CUlaunchConfig *, CUfunction, void **, void **) = nullptr;
   // Optional: null when absent; launches then never use programmatic dependent launch.
   CUresult (*streamIsCapturing)(CUstream, CUstreamCaptureStatus *) = nullptr;
+  // Optional: null when absent; a small-grid kernel then counts the device's resident threads
+  // as its wave (launch_plan.h).
+  CUresult (*occupancyMaxActiveBlocksPerMultiprocessor)(int *, CUfunction, int, size_t) = nullptr;
   CUresult (*memAlloc)(CUdeviceptr *, size_t) = nullptr;
   CUresult (*memFree)(CUdeviceptr) = nullptr;
   CUresult (*memcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream) = nullptr;

@@ -64,11 +64,9 @@ Status planList(const ManifestLayer &layer, const char *en, const std::vector<Ma
 
 }  // namespace
 
-bool useSmallGridKernel(const ManifestLaunch &launch, const uint32_t grid[3], uint64_t waveThreads) {
+bool useSmallGridKernel(const ManifestLaunch &launch, const uint32_t grid[3], uint64_t waveBlocks) {
   if (launch.smallGridKernel.empty()) return false;
-  uint64_t threads = uint64_t(launch.block[0]) * launch.block[1] * launch.block[2];
-  for (int k = 0; k < 3; ++k) threads *= grid[k];
-  return threads <= waveThreads;
+  return uint64_t(grid[0]) * grid[1] * grid[2] <= waveBlocks;
 }
 
 bool fitsIndex32(const CallShape &shape, uint64_t workspaceBytes) {

@@ -15,9 +15,10 @@ struct PlannedLaunch {
   uint32_t grid[3] = {1, 1, 1};
 };
 
-// Whether a launch runs its small_grid_kernel: it has one and the grid's threads fit on the
-// device at once (`waveThreads`: multiprocessors x resident threads per multiprocessor).
-bool useSmallGridKernel(const ManifestLaunch &launch, const uint32_t grid[3], uint64_t waveThreads);
+// Whether a launch runs its small_grid_kernel: it has one and the grid's blocks fit on the
+// device at once (`waveBlocks`: multiprocessors x the small kernel's resident blocks per
+// multiprocessor at the launch's block and shared memory; 0: never).
+bool useSmallGridKernel(const ManifestLaunch &launch, const uint32_t grid[3], uint64_t waveBlocks);
 
 struct LaunchPlan {
   std::vector<PlannedLaunch> launches;

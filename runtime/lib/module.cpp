@@ -79,6 +79,25 @@ CUfunction ModuleImpl::function(const std::string &kernel) const {
   return it == functions_.end() ? nullptr : it->second;
 }
 
+namespace {
+
+// The blocks of a launch's small-grid kernel the device holds at once: multiprocessors x the
+// kernel's occupancy at the launch's block and shared memory (the driver's calculator, which
+// counts its registers); without the calculator, the device's resident threads over the block.
+// 0 (never the small kernel) when $SSMRT_NO_SMALL_GRID is set.
+uint64_t smallGridWaveBlocks(const CudaDriver &d, const ContextImpl &ctx, CUfunction f, const ManifestLaunch &l) {
+  const uint64_t waveThreads = ctx.waveThreads();
+  const uint64_t block = uint64_t(l.block[0]) * l.block[1] * l.block[2];
+  if (!waveThreads || !f || !block) return 0;
+  int perSm = 0;
+  if (d.occupancyMaxActiveBlocksPerMultiprocessor &&
+      d.occupancyMaxActiveBlocksPerMultiprocessor(&perSm, f, int(block), l.smem) == CUDA_SUCCESS)
+    return uint64_t(perSm) * uint64_t(ctx.info().multiprocessor_count);
+  return waveThreads / block;
+}
+
+}  // namespace
+
 Status ModuleImpl::loadFromPack() {
   const CudaDriver &d = ctx_->driver();
   const int dev = ctx_->smArch();
@@ -195,11 +214,14 @@ Status ModuleImpl::loadFromPack() {
     const auto lists = manifest_.layers[i].entryLists();
     for (size_t k = 0; k < lists.size(); ++k) {
       std::vector<CUfunction> &fs = layers_[i]->functions[k], &small = layers_[i]->smallGridFunctions[k];
+      std::vector<uint64_t> &wave = layers_[i]->smallGridWaveBlocks[k];
       fs.clear();
       small.clear();
+      wave.clear();
       for (const ManifestLaunch &l : *lists[k].launches) {
         fs.push_back(functions[l.kernel]);
         small.push_back(l.smallGridKernel.empty() ? nullptr : functions[l.smallGridKernel]);
+        wave.push_back(l.smallGridKernel.empty() ? 0 : smallGridWaveBlocks(d, *ctx_, small.back(), l));
       }
     }
   }

@@ -104,6 +104,9 @@ struct LayerImpl {
   std::array<std::vector<CUfunction>, 4> functions;
   // Each launch's small_grid_kernel, null where it has none; same order.
   std::array<std::vector<CUfunction>, 4> smallGridFunctions;
+  // Each launch's wave for its small_grid_kernel (useSmallGridKernel), 0 where it has none.
+  std::array<std::vector<uint64_t>, 4> smallGridWaveBlocks;
+  uint64_t smallGridWave(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p) const;
   // The function of a planned launch (after the module is loaded): its small-grid kernel
   // when `small` and it has one.
   CUfunction function(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p, bool small) const;

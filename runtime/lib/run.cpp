@@ -156,7 +156,7 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
 
   for (const PlannedLaunch &p : plan.launches) {
     const ManifestLaunch &l = *p.launch;
-    const bool small = useSmallGridKernel(l, p.grid, ctx.waveThreads());
+    const bool small = useSmallGridKernel(l, p.grid, layer.smallGridWave(entry, plan, p));
     const std::string &kernel = small ? l.smallGridKernel : l.kernel;
     if (hook) {
       HookedLaunch h;
@@ -181,6 +181,14 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
 }
 
 }  // namespace
+
+uint64_t LayerImpl::smallGridWave(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p) const {
+  const size_t list = (entry == SSMRT_ENTRY_STEP ? 1 : 0) + (plan.index32 ? 2 : 0);
+  const std::vector<ManifestLaunch> &launches = *manifest->entryLists()[list].launches;
+  const size_t index = size_t(p.launch - launches.data());
+  const std::vector<uint64_t> &w = smallGridWaveBlocks[list];
+  return index < w.size() ? w[index] : 0;  // before the module's kernels are loaded: never
+}
 
 CUfunction LayerImpl::function(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p,
                                bool small) const {

@@ -5,7 +5,8 @@
 # racecheck and synccheck at odd sizes (.carry/odd, which also holds the SSD skeleton forced on
 # f32 and f16 with segments of 128 steps), extreme values (NaN/inf in every in, dt that
 # underflows exp(dt A), softplus at +-100), and Mamba S6 at L = 2^20 (D 1536) and past 2^31
-# elements (D 2048, f32 and bf16) against the reference on channel slices.
+# elements (D 2048, f32 and bf16) against the reference on channel slices; the S6 packs again with
+# SSMRT_NO_SMALL_GRID=1 (the plain forward and step kernels, which small batches never take).
 # Needs .carry/ from tests/gpucheck/make_packs.sh. Logs under $OUT; a table last; exit 1 on any
 # failure.
 set -uo pipefail
@@ -104,6 +105,14 @@ export -f ext_one
 ls .carry/packs/*.ssmpack .carry/odd/*_f32.ssmpack .carry/edge/*.ssmpack | xargs -P 12 -I{} bash -c 'ext_one {}' | sort \
   | tee "$OUT/extreme.txt"
 
+echo "== the plain kernels: SSMRT_NO_SMALL_GRID=1 (the checks above take the small-grid forward and step)"
+for pack in .carry/packs/mamba_s6_*.ssmpack; do
+  base=$(basename "$pack" .ssmpack)
+  SSMRT_NO_SMALL_GRID=1 timeout 300 .carry/ssmc-gpu-check stdlib/mamba_s6.ssm "$pack" --seqlens 1,7,127,2048 \
+    --batches 1,3 > "$OUT/nosmall_$base.log" 2>&1
+  echo "no small grid $base: rc=$? $(tail -1 "$OUT/nosmall_$base.log")"
+done | tee "$OUT/nosmall.txt"
+
 echo "== long sequences: Mamba S6, channels 0, 1, 767, D-2, D-1 against the reference on channel slices"
 long_one() {  # name pack seqlen
   timeout 240 .carry/ssmc-gpu-check stdlib/mamba_s6.ssm "$2" --mode long --seqlens "$3" --batches 1 \
@@ -142,6 +151,7 @@ step_line "numerics at odd sizes" "$OUT/odd.txt"
 step_line "compute-sanitizer memcheck, odd sizes" "$OUT/sanitizers_odd.txt" '^memcheck'
 step_line "compute-sanitizer racecheck, odd sizes" "$OUT/sanitizers_odd.txt" '^racecheck'
 step_line "compute-sanitizer synccheck, odd sizes" "$OUT/sanitizers_odd.txt" '^synccheck'
+step_line "the plain kernels (SSMRT_NO_SMALL_GRID=1)" "$OUT/nosmall.txt"
 step_line "extreme values (NaN, inf, dt underflow, +-100)" "$OUT/extreme.txt"
 grep -h FAIL "$OUT"/extreme_*.log | head -10 | sed 's/^/    /'
 step_line "long sequences (S6, 64-bit offsets)" "$OUT/long.txt"

@@ -182,19 +182,19 @@ TEST(LaunchPlan, AnIndex32GridPastCudasLimitFallsBackTo64Bit) {
 TEST(LaunchPlan, SmallGridKernelOnlyWhenTheGridFitsInOneWave) {
   ManifestLaunch l = ssmrt_test::sampleLaunch("k");
   l.block[0] = 256;
-  const uint32_t b1[3] = {80, 1, 1};      // 20480 threads: batch 1 of S6 D 5120 at 4 lanes a row
+  const uint32_t b1[3] = {80, 1, 1};      // batch 1 of S6 D 5120 at 4 lanes a row
   const uint32_t b64[3] = {5120, 1, 1};   // batch 64
-  const uint64_t h100 = 132ull * 2048;    // multiprocessors x resident threads
+  const uint64_t h100 = 132ull * 6;       // multiprocessors x resident blocks of the small kernel
   EXPECT_FALSE(useSmallGridKernel(l, b1, h100));  // none named
   l.smallGridKernel = "k_small";
   EXPECT_TRUE(useSmallGridKernel(l, b1, h100));
   EXPECT_FALSE(useSmallGridKernel(l, b64, h100));
-  const uint32_t wave[3] = {1056, 1, 1};  // exactly one wave; one block more is two
-  const uint32_t more[3] = {1057, 1, 1};
+  const uint32_t wave[3] = {792, 1, 1};  // exactly one wave; one block more is two
+  const uint32_t more[3] = {793, 1, 1};
   EXPECT_TRUE(useSmallGridKernel(l, wave, h100));
   EXPECT_FALSE(useSmallGridKernel(l, more, h100));
-  const uint32_t threeD[3] = {4, 4, 4};   // every grid axis counts
-  EXPECT_FALSE(useSmallGridKernel(l, threeD, 64 * 256 - 1));
-  EXPECT_TRUE(useSmallGridKernel(l, threeD, 64 * 256));
-  EXPECT_FALSE(useSmallGridKernel(l, b1, 0));  // a context without a device
+  const uint32_t threeD[3] = {4, 4, 4};  // every grid axis counts
+  EXPECT_FALSE(useSmallGridKernel(l, threeD, 63));
+  EXPECT_TRUE(useSmallGridKernel(l, threeD, 64));
+  EXPECT_FALSE(useSmallGridKernel(l, b1, 0));  // no device, or SSMRT_NO_SMALL_GRID
 }

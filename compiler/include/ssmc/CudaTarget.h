@@ -19,11 +19,18 @@ struct CudaOutput {
   ssmrt::Manifest manifest; // layers, tensors, launch rules
 };
 
+struct CudaOptions {
+  /// The source is compiled on first use (a source-only pack, `ssmc run`): leave out kernel
+  /// variants whose compile time outweighs what they buy (the S6 small-grid forward doubles the
+  /// NVRTC time for a few %, PERF.md g12). Packs with cubins keep them.
+  bool jit = false;
+};
+
 /// Generates the CUDA source and manifest for every fused layer of `module` (after the ssm
 /// pipeline). `prog` supplies tensor dims and dtypes as the script declared them. On failure
 /// returns false with a message naming the layer and what is not supported.
 bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceManager &sm,
-              CudaOutput &out, std::string &error);
+              CudaOutput &out, std::string &error, const CudaOptions &options = {});
 
 /// The NVRTC options the generated source is compiled with (the runtime gets them in the
 /// manifest so it compiles the same way).

@@ -72,7 +72,9 @@ bool compileScript(const std::string &path, const std::optional<std::string> &te
 
   CudaOutput cuda;
   std::string err;
-  if (!emitCuda(*module, prog, sm, cuda, err)) {
+  CudaOptions co;
+  co.jit = options.archs.empty(); // a source-only pack: the runtime compiles it on first use
+  if (!emitCuda(*module, prog, sm, cuda, err, co)) {
     result.diagnostics += "ssmc: error: " + err + "\n";
     return false;
   }

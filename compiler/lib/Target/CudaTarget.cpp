@@ -95,8 +95,8 @@ LaneChoice chooseLane(int64_t n, bool complex, bool rowForm, bool index32) {
 class LayerEmitter {
 public:
   LayerEmitter(ssm::LayerOp layer, ssm::FusedOp fused, const sema::Layer &L, const SourceManager &sm,
-               std::ostringstream &src, std::string &error, bool decayLog2)
-      : layer_(layer), fused_(fused), L(L), sm_(sm), os(src), error_(error), decayLog2_(decayLog2) {}
+               std::ostringstream &src, std::string &error, bool decayLog2, bool jit)
+      : layer_(layer), fused_(fused), L(L), sm_(sm), os(src), error_(error), decayLog2_(decayLog2), jit_(jit) {}
 
   bool run(ssmrt::ManifestLayer &ml) {
     name_ = layer_.getSymName().str();
@@ -895,6 +895,9 @@ private:
     // Decode: 4 states per thread, 8 warps at N = 16 (CONTRACT.md); N / 4 threads per row else.
     int stepStates = kN_ % 4 == 0 && (kN_ / 4 & (kN_ / 4 - 1)) == 0 && kN_ / 4 <= 32 ? 4 : lane_.states;
     os << "using StepCfg = ssm::StepCfg<" << stepStates << ", " << (kN_ <= 16 ? 8 : 4) << ">;\n";
+    if (smallForward())
+      os << "using Cfg32Small = ssm::LaneCfg<" << lane32_.states << ", 32, " << lane32_.warps << ", " << poly32_
+         << ", 0, " << lane32_.rows << ">;\n";
     stepStates_ = stepStates;
     os << "}  // namespace ssmc_" << name_ << "\n";
   }
@@ -1122,6 +1125,17 @@ private:
     ml.strategy = "ssd";
   }
 
+  /// The index32 forward's variant for grids the GPU holds at once (the manifest's
+  /// small_grid_kernel): tiles of 32 steps instead of 16, the same geometry (rows per block and
+  /// block). More independent work per warp where warps are few; more registers (168 against
+  /// 128 for S6 N 16: 3 blocks of 4 warps per SM), which the runtime's wave rule counts.
+  /// Measured for S6's pick S4 T16 W4 (PERF.md g12); other configurations have none, and
+  /// neither does a source compiled on first use (CudaOptions::jit: it doubles the NVRTC time).
+  bool smallForward() const {
+    return !jit_ && !complex_ && !rowForm_ && lane32_.states == 4 && lane32_.tile == 16 && lane32_.warps == 4 &&
+           lane32_.rows == 1;
+  }
+
   /// The forward and step entries, each twice: with 64-bit element offsets (`L`, the manifest's
   /// forward/step) and with 32-bit ones (`L32`, forward_index32/step_index32, which the runtime
   /// takes when every offset of the call is below 2^31).
@@ -1151,6 +1165,15 @@ private:
       if (!ssd_)
         os << "extern \"C\" __global__ void __launch_bounds__(" << block << ") " << fwd
            << "(ssm_launch_args a) { ssm::diag_lane_forward<" << Lt << ", " << cfg << ">(a); }\n";
+      std::string fwdSmall = "ssm_" + name_ + "_fwd_small" + suffix;
+      bool small = narrow && !ssd_ && smallForward();
+      if (small) {
+        os << "static_assert(ssm::DiagLane<" << Lt << ", " << ns << "::Cfg32Small>::kRowBlocks == " << rowBlocks
+           << " && ssm::DiagLane<" << Lt << ", " << ns << "::Cfg32Small>::kBlock == " << block
+           << ", \"the small-grid forward's geometry\");\n";
+        os << "extern \"C\" __global__ void __launch_bounds__(" << block << ") " << fwdSmall
+           << "(ssm_launch_args a) { ssm::diag_lane_forward<" << Lt << ", " << ns << "::Cfg32Small>(a); }\n";
+      }
       os << "extern \"C\" __global__ void __launch_bounds__(" << stepBlock << ") " << step
          << "(ssm_launch_args a) { ssm::diag_step<" << Lt << ", " << ns << "::StepCfg>(a); }\n";
       // The same step for grids the GPU runs in one wave (decode at small batch: latency-bound).
@@ -1166,6 +1189,8 @@ private:
       if (!ssd_) {
         ssmrt::ManifestLaunch f;
         f.kernel = fwd;
+        if (small)
+          f.smallGridKernel = fwdSmall;
         f.block[0] = static_cast<uint32_t>(block);
         f.grid[0] = {rowBlocks, true, 0, 1};
         (narrow ? ml.forwardIndex32 : ml.forward).push_back(f);
@@ -1188,6 +1213,7 @@ private:
   std::ostringstream &os;
   std::string &error_;
   bool decayLog2_ = false;
+  bool jit_ = false; // CudaOptions::jit
   std::string name_, inner_;
   std::vector<std::string> rows_;
   std::map<std::string, std::string> groups_; // group dim -> head dim
@@ -1416,7 +1442,7 @@ void dropDeadRowValues(Operation *op) {
 std::vector<std::string> nvrtcOptions() { return {"-std=c++17", "--split-compile=0"}; }
 
 bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceManager &sm, CudaOutput &out,
-              std::string &error) {
+              std::string &error, const CudaOptions &options) {
   std::set<std::string> log2Layers = exposeLog2Decay(module);
   module.walk([&](Operation *op) {
     if (isa<ssm::FusedOp, ssm::StepOp>(op))
@@ -1498,7 +1524,7 @@ bool emitCuda(mlir::ModuleOp module, const sema::Program &prog, const SourceMana
       ml.states.push_back(ms);
     }
     ml.facts = {{"selective", L->facts.selective}, {"lti", L->facts.lti}, {"scalar_decay", L->facts.scalarDecay}};
-    LayerEmitter e(layer, fused, *L, sm, src, error, log2Layers.count(L->name) > 0);
+    LayerEmitter e(layer, fused, *L, sm, src, error, log2Layers.count(L->name) > 0, options.jit);
     if (!e.run(ml))
       return false;
     out.manifest.layers.push_back(std::move(ml));

@@ -329,8 +329,9 @@ SSMRT_API ssmrt_status ssmrt_layer_forward(const ssmrt_layer *layer, const ssmrt
  * context is created, turns this off for that context.
  *
  * A launch whose grid fits on the device at once runs the pack's small-grid kernel for it
- * when the manifest names one (ssmc does for decode steps); SSMRT_NO_SMALL_GRID=1, read when
- * a context is created, turns this off for that context.
+ * when the manifest names one (ssmc does for decode steps and for S6's forward); the wave is
+ * counted with that kernel's own occupancy. SSMRT_NO_SMALL_GRID=1, read when a context is
+ * created, turns this off for that context.
  *
  * A call whose tensors have the dtypes, ranks, sizes and strides of the previous
  * successful call of the same layer and entry (and states of the same size) only has its
