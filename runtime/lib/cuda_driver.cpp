@@ -65,7 +65,7 @@ const DriverState &driverState() {
     std::string optional;  // absent from old drivers: launches fall back to cuLaunchKernel
     bind(lib, d.launchKernelEx, "cuLaunchKernelEx", &optional);
     bind(lib, d.streamIsCapturing, "cuStreamIsCapturing", &optional);
-  bind(lib, d.occupancyMaxActiveBlocksPerMultiprocessor, "cuOccupancyMaxActiveBlocksPerMultiprocessor", &optional);
+    bind(lib, d.occupancyMaxActiveBlocksPerMultiprocessor, "cuOccupancyMaxActiveBlocksPerMultiprocessor", &optional);
     if (!missing.empty()) {
       s->status = Status(SSMRT_NO_DRIVER, "the CUDA driver '" + name + "' is too old: it lacks " + missing);
       return s;

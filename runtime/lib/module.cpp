@@ -213,15 +213,16 @@ Status ModuleImpl::loadFromPack() {
   for (size_t i = 0; i < layers_.size(); ++i) {
     const auto lists = manifest_.layers[i].entryLists();
     for (size_t k = 0; k < lists.size(); ++k) {
-      std::vector<CUfunction> &fs = layers_[i]->functions[k], &small = layers_[i]->smallGridFunctions[k];
-      std::vector<uint64_t> &wave = layers_[i]->smallGridWaveBlocks[k];
+      std::vector<LayerImpl::LaunchFunctions> &fs = layers_[i]->functions[k];
       fs.clear();
-      small.clear();
-      wave.clear();
       for (const ManifestLaunch &l : *lists[k].launches) {
-        fs.push_back(functions[l.kernel]);
-        small.push_back(l.smallGridKernel.empty() ? nullptr : functions[l.smallGridKernel]);
-        wave.push_back(l.smallGridKernel.empty() ? 0 : smallGridWaveBlocks(d, *ctx_, small.back(), l));
+        LayerImpl::LaunchFunctions lf;
+        lf.kernel = functions[l.kernel];
+        if (!l.smallGridKernel.empty()) {
+          lf.small = functions[l.smallGridKernel];
+          lf.smallWaveBlocks = smallGridWaveBlocks(d, *ctx_, lf.small, l);
+        }
+        fs.push_back(lf);
       }
     }
   }

@@ -99,17 +99,18 @@ struct LayerImpl {
   };
   std::vector<DimList> tensorDims, stateDims;
 
-  // The kernels of each launch list, in the order of ManifestLayer::entryLists(), one per
-  // launch. Written by the module's load before it is marked loaded; read after.
-  std::array<std::vector<CUfunction>, 4> functions;
-  // Each launch's small_grid_kernel, null where it has none; same order.
-  std::array<std::vector<CUfunction>, 4> smallGridFunctions;
-  // Each launch's wave for its small_grid_kernel (useSmallGridKernel), 0 where it has none.
-  std::array<std::vector<uint64_t>, 4> smallGridWaveBlocks;
-  uint64_t smallGridWave(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p) const;
-  // The function of a planned launch (after the module is loaded): its small-grid kernel
-  // when `small` and it has one.
-  CUfunction function(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p, bool small) const;
+  // What the module's load resolved for one launch: its kernel, its small_grid_kernel (null
+  // where it has none) and that kernel's wave in blocks (useSmallGridKernel; 0: never).
+  struct LaunchFunctions {
+    CUfunction kernel = nullptr;
+    CUfunction small = nullptr;
+    uint64_t smallWaveBlocks = 0;
+  };
+  // Per launch list, in the order of ManifestLayer::entryLists(), one per launch. Written by
+  // the module's load before it is marked loaded; read after.
+  std::array<std::vector<LaunchFunctions>, 4> functions;
+  // Those of a planned launch; null before the module's kernels are loaded.
+  const LaunchFunctions *launchFunctions(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p) const;
 
   // The last successful call of each entry (forward, step), shared with calls in flight.
   std::shared_ptr<const CachedCall> lastCall(ssmrt_entry entry) const;

@@ -156,7 +156,8 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
 
   for (const PlannedLaunch &p : plan.launches) {
     const ManifestLaunch &l = *p.launch;
-    const bool small = useSmallGridKernel(l, p.grid, layer.smallGridWave(entry, plan, p));
+    const LayerImpl::LaunchFunctions *lf = layer.launchFunctions(entry, plan, p);
+    const bool small = useSmallGridKernel(l, p.grid, lf ? lf->smallWaveBlocks : 0);
     const std::string &kernel = small ? l.smallGridKernel : l.kernel;
     if (hook) {
       HookedLaunch h;
@@ -169,7 +170,7 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
       continue;
     }
     void *params[] = {&args};
-    CUresult r = launchOne(ctx, layer.function(entry, plan, p, small), p.grid, l.block, l.smem, params);
+    CUresult r = launchOne(ctx, lf ? (small ? lf->small : lf->kernel) : nullptr, p.grid, l.block, l.smem, params);
     if (r != CUDA_SUCCESS)
       return cuCheck(r, "cuLaunchKernel")
           .prefixed("launch of kernel '" + kernel + "' (grid " + dims3(p.grid) + ", block " + dims3(l.block) +
@@ -182,22 +183,13 @@ Status runEntry(const LayerImpl &layer, ssmrt_entry entry, const ssmrt_tensor *t
 
 }  // namespace
 
-uint64_t LayerImpl::smallGridWave(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p) const {
-  const size_t list = (entry == SSMRT_ENTRY_STEP ? 1 : 0) + (plan.index32 ? 2 : 0);
-  const std::vector<ManifestLaunch> &launches = *manifest->entryLists()[list].launches;
-  const size_t index = size_t(p.launch - launches.data());
-  const std::vector<uint64_t> &w = smallGridWaveBlocks[list];
-  return index < w.size() ? w[index] : 0;  // before the module's kernels are loaded: never
-}
-
-CUfunction LayerImpl::function(ssmrt_entry entry, const LaunchPlan &plan, const PlannedLaunch &p,
-                               bool small) const {
+const LayerImpl::LaunchFunctions *LayerImpl::launchFunctions(ssmrt_entry entry, const LaunchPlan &plan,
+                                                             const PlannedLaunch &p) const {
   // functions[] follows ManifestLayer::entryLists(): forward, step, forward_index32, step_index32.
   const size_t list = (entry == SSMRT_ENTRY_STEP ? 1 : 0) + (plan.index32 ? 2 : 0);
   const std::vector<ManifestLaunch> &launches = *manifest->entryLists()[list].launches;
   const size_t index = size_t(p.launch - launches.data());
-  const std::vector<CUfunction> &fs = small ? smallGridFunctions[list] : functions[list];
-  return index < fs.size() ? fs[index] : nullptr;
+  return index < functions[list].size() ? &functions[list][index] : nullptr;
 }
 
 std::shared_ptr<const CachedCall> LayerImpl::lastCall(ssmrt_entry entry) const {

@@ -526,9 +526,7 @@ private:
       return;
     Block &out = fused_.getOut().front();
     auto onlyRowRegion = [&](int i) {
-      const Input &in = inputs_[i];
-      return std::find(headIns_.begin(), headIns_.end(), i) != headIns_.end() && !in.perElement &&
-             out.getArgument(i).use_empty();
+      return isIn(headIns_, i) && !inputs_[i].perElement && out.getArgument(i).use_empty();
     };
     os << "  static constexpr bool kHeadFactor = true;\n";
     structFields("HeadIn", Slot::RowIn, {}, true, &headIns_);
@@ -537,23 +535,14 @@ private:
     for (int i : headIns_)
       os << "    hi." << inputs_[i].field() << " = " << load(inputs_[i], true) << ";\n";
     os << "    (void)a; (void)b; (void)t; (void)hi;\n  }\n";
-    std::vector<std::string> args;
-    for (unsigned i = 0; i < inputs_.size(); ++i) {
-      const Input &in = inputs_[i];
-      if (!in.rowLevel || in.kind == Slot::Dense)
-        continue;
-      if (in.kind == Slot::RowConst)
-        args.push_back("rc." + in.field());
-      else if (std::find(headIns_.begin(), headIns_.end(), static_cast<int>(i)) != headIns_.end())
-        args.push_back(widened("hi." + in.field(), in));
-      else // a per-row input: 1 for the input's row factors, unread otherwise
-        args.push_back(std::find(headLeaves_.begin(), headLeaves_.end(), static_cast<int>(i)) != headLeaves_.end()
-                           ? "1.0f"
-                           : "0.0f");
-    }
-    std::string call, outs;
-    for (size_t k = 0; k < args.size(); ++k)
-      call += (k ? ", " : "") + args[k];
+    // The row function's arguments as in row_step, but the per-head inputs from HeadIn and the
+    // per-row ones at 1 (the input's row factors; the others the row region does not read).
+    std::string call = regionArgs(true, true, false, [&](int i) -> std::string {
+      if (isIn(headIns_, i))
+        return widened("hi." + inputs_[i].field(), inputs_[i]);
+      return isIn(headLeaves_, i) ? "1.0f" : "0.0f";
+    });
+    std::string outs;
     for (size_t j = 0; j < rowTypes_.size(); ++j)
       outs += ", &r" + std::to_string(j);
     bool ex2 = rowDecayR_ >= 0 && decayLog2_;
@@ -659,12 +648,16 @@ private:
     return o.str();
   }
 
+  static bool isIn(const std::vector<int> &v, int i) { return std::find(v.begin(), v.end(), i) != v.end(); }
+
   std::string valueType(const Input &in) { return in.complex ? "ssm::cfloat" : "float"; }
 
   /// Argument list of the region function `region` for the given context: inputs available
-  /// at its level read from where that context keeps them.
+  /// at its level read from where that context keeps them. `rowIn`, when given, supplies the
+  /// RowIn arguments instead (head_step).
   std::string regionArgs(bool rowLevelOnly, bool inRowStep /* row_step: rc, ri */,
-                         bool inOut /* row_out: rc, ri, rs */) {
+                         bool inOut /* row_out: rc, ri, rs */,
+                         const std::function<std::string(int)> &rowIn = nullptr) {
     std::vector<std::string> a;
     for (const Input &in : inputs_) {
       if (in.kind == Slot::Dense || (rowLevelOnly && !in.rowLevel))
@@ -679,7 +672,9 @@ private:
         a.push_back("ec." + in.field());
         break;
       case Slot::RowIn:
-        if (inRowStep || inOut)
+        if (rowIn)
+          a.push_back(rowIn(static_cast<int>(&in - inputs_.data())));
+        else if (inRowStep || inOut)
           a.push_back(widened("ri." + in.field(), in));
         else // per element: from RowStep, where only the inputs those regions read are kept
           a.push_back(in.perElement ? "rs." + in.field() : std::string(in.complex ? "ssm::cfloat{}" : "0.0f"));
@@ -713,8 +708,7 @@ private:
     os << "  struct " << name << " {";
     int words = 0;
     for (size_t i = 0; i < inputs_.size(); ++i)
-      if (const Input &in = inputs_[i];
-          in.kind == kind && (!only || std::find(only->begin(), only->end(), static_cast<int>(i)) != only->end())) {
+      if (const Input &in = inputs_[i]; in.kind == kind && (!only || isIn(*only, static_cast<int>(i)))) {
         std::string ty = rawFields && raw(in) ? "ssm::raw_t<" + storageName(in.dtype) + ">" : valueType(in);
         os << " " << ty << " " << in.field() << ";";
         ++words;
