@@ -501,11 +501,17 @@ private:
     std::ostringstream o;
     std::string s = (dense_ ? "" : "(I)") + std::string("a.tensors[") + std::to_string(slot) + "].strides[";
     const char *cast = dense_ ? " + (long long)" : " + (I)";
-    int axis = 0;
+    // Layers with the SSD form put the step's term last: the SSD skeleton's staging loads many
+    // steps of one row per thread, and the sum before the step's term stays out of its loops
+    // (7 % fewer instructions in the SSD forward). The lane form keeps b, t first: with the
+    // step last, its bf16 small-grid forward rose from 168 to 208 registers (PERF.md s7).
+    const bool stepLast = step && ssd_;
+    int axis = step ? 2 : 0;
     o << "0";
     if (step) {
-      o << cast << "b * " << s << axis++ << "]";
-      o << cast << "t * " << s << axis++ << "]";
+      o << cast << "b * " << s << "0]";
+      if (!stepLast)
+        o << cast << "t * " << s << "1]";
     }
     for (const std::string &d : dims) {
       std::string idx = dimIndex(d);
@@ -513,6 +519,8 @@ private:
         o << cast << idx << " * " << s << axis << "]";
       ++axis;
     }
+    if (stepLast)
+      o << cast << "t * " << s << "1]";
     return o.str();
   }
 
@@ -1075,7 +1083,9 @@ private:
     // tiles, and for bf16 operands the sequential fallback's f32 state (f32 operands reuse the
     // h_prev tile); the outputs (f32, rows padded by 8) and the scaled u tile go in the C tile
     // where they fit.
-    const int64_t tiles = 4 * q * (8 + 4 + 4) + 3 * 4 * q + es * (2 * q * ldN + cols * ldQ + cols * ldN) +
+    // h_prev is [n][p] for bf16 operands (rows of cols + 8, 24 at 8 columns), [p][n] for f32.
+    const int64_t ldP = cols == 8 ? 24 : cols + 8, hElems = es == 2 ? kN_ * ldP : cols * ldN;
+    const int64_t tiles = 4 * q * (8 + 4 + 4) + 3 * 4 * q + es * (2 * q * ldN + cols * ldQ + hElems) +
                           (es == 2 ? cols * kN_ * 4 : 0);
     const int64_t yBytes = q * (cols + 8) * 4 + cols * ldQ * es;
     const int64_t smem = yBytes <= q * ldN * es ? tiles : tiles + yBytes;

@@ -114,6 +114,11 @@ SSM_DEV void cp_async16(void* smem, const void* gmem, int bytes) {
                "r"(bytes)
                : "memory");
 }
+// The same copy to a 32-bit shared-memory address (cvta.to.shared once, outside the loops) and
+// always 16 bytes.
+SSM_DEV void cp_async16_s(unsigned smem, const void* gmem) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(smem), "l"(gmem) : "memory");
+}
 SSM_DEV void cp_async_wait_all() { asm volatile("cp.async.wait_all;" ::: "memory"); }
 SSM_DEV bool aligned16(const void* p) { return (reinterpret_cast<unsigned long long>(p) & 15u) == 0; }
 SSM_DEV float to_f32(float v) { return v; }

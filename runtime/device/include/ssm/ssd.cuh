@@ -128,6 +128,24 @@ struct Bf16Mma {
     x.r[1] = word(t, ld, n0 + g, k0 + 2 * q + 8);
     return x;
   }
+  // b_kn(T, ld, n0, k0): B(k, n) = T[k0 + k][n0 + n] (a k-major tile), by ldmatrix.trans: matrix
+  // i covers k0 + 8 (i & 1) and n0 + 8 (i >> 1); x4 gives the n8 tiles n0 and n0 + 8, x2 one.
+  SSM_DEV void b_kn2(const E* t, int ld, int n0, int k0, B& lo, B& hi) {
+    const int lane = threadIdx.x & 31, i = lane >> 3, r = lane & 7;
+    const unsigned addr = smem_addr(t + (k0 + 8 * (i & 1) + r) * ld + n0 + 8 * (i >> 1));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(lo.r[0]), "=r"(lo.r[1]), "=r"(hi.r[0]), "=r"(hi.r[1])
+                 : "r"(addr));
+  }
+  SSM_DEV B b_kn1(const E* t, int ld, int n0, int k0) {
+    const int lane = threadIdx.x & 31, i = (lane >> 3) & 1, r = lane & 7;
+    const unsigned addr = smem_addr(t + (k0 + 8 * i + r) * ld + n0);
+    B x;
+    asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%0, %1}, [%2];"
+                 : "=r"(x.r[0]), "=r"(x.r[1])
+                 : "r"(addr));
+    return x;
+  }
   SSM_DEV void mma(float d[4], const A& a, const B& b) {
     asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
         "{%0,%1,%2,%3};"
@@ -253,8 +271,13 @@ struct SsdTraits {
   static constexpr int kOffC = kOffHs + kQ * 4;                      // E C[t][n]
   static constexpr int kOffB = kOffC + kQ * kLdN * int(sizeof(E));           // E B[t][n] (input_n)
   static constexpr int kOffX = kOffB + kQ * kLdN * int(sizeof(E));           // E u[p][t] (input_row)
-  static constexpr int kOffH = kOffX + kCols * kLdQ * int(sizeof(E));        // E h_prev[p][n]
-  static constexpr int kEnd = kOffH + kCols * kLdN * int(sizeof(E));
+  // h_prev, the B operand of C h_prev: bf16 operands [n][p] (k-major: the accumulator pairs
+  // (p, p + 1) are one 32-bit store, the fragments ldmatrix.trans; rows padded so that both are
+  // free of bank conflicts), f32 operands [p][n].
+  static constexpr bool kHtKN = sizeof(E) == 2;
+  static constexpr int kLdP = kCols == 8 ? 24 : kCols + 8;
+  static constexpr int kOffH = kOffX + kCols * kLdQ * int(sizeof(E));        // E h_prev
+  static constexpr int kEnd = kOffH + (kHtKN ? kN * kLdP : kCols * kLdN) * int(sizeof(E));
   // The sequential fallback's f32 state [p][n]: the h_prev tile when that is f32, else its own.
   static constexpr int kOffHf = sizeof(E) == 4 ? kOffH : kEnd;
   static constexpr int kEndHf = sizeof(E) == 4 ? kEnd : kEnd + kCols * kN * 4;
@@ -333,8 +356,33 @@ __device__ __forceinline__ void stage_n(const ssm_launch_args& a, int b, int t0,
   const int tid = threadIdx.x;
   if constexpr (Direct) {
     constexpr int kV = 16 / int(sizeof(E));  // elements per copy
-    constexpr int kIt = kQ * (kN / kV) / T::kBlock;
-    static_assert(kN % kV == 0 && (kQ * (kN / kV)) % T::kBlock == 0, "copies per thread");
+    constexpr int kRowCopies = kN / kV;        // copies per step
+    constexpr int kIt = kQ * kRowCopies / T::kBlock;
+    static_assert(kN % kV == 0 && (kQ * kRowCopies) % T::kBlock == 0, "copies per thread");
+    if constexpr (T::kBlock % kRowCopies == 0) {
+      // A full chunk: each thread copies one n range at steps t, t + kTStep, ...: one source
+      // pointer stepped by a stride and one shared-memory address plus constants (PERF.md s7:
+      // the general form below spent about 13 integer instructions per copy on its addresses).
+      constexpr int kTStep = T::kBlock / kRowCopies;
+      if (len == kQ) {
+        const int t = int(unsigned(tid) / kRowCopies), n = kV * int(unsigned(tid) % kRowCopies);
+        const long long dT = kTStep * (static_cast<const char*>(L::n_in_ptr(a, b, 1, 0)) -
+                                       static_cast<const char*>(L::n_in_ptr(a, b, 0, 0)));
+        const char* src = static_cast<const char*>(L::n_in_ptr(a, b, t0 + t, n));
+        const unsigned dst = smem_addr(Bs + t * kLdN + n);
+#pragma unroll
+        for (int k = 0; k < kIt; ++k) cp_async16_s(dst + k * kTStep * kLdN * int(sizeof(E)), src + k * dT);
+        if (kOut) {
+          const long long dC = kTStep * (static_cast<const char*>(L::n_coef_ptr(a, b, 1, 0)) -
+                                         static_cast<const char*>(L::n_coef_ptr(a, b, 0, 0)));
+          const char* csrc = static_cast<const char*>(L::n_coef_ptr(a, b, t0 + t, n));
+          const unsigned cdst = smem_addr(Cs + t * kLdN + n);
+#pragma unroll
+          for (int k = 0; k < kIt; ++k) cp_async16_s(cdst + k * kTStep * kLdN * int(sizeof(E)), csrc + k * dC);
+        }
+        return;
+      }
+    }
 #pragma unroll
     for (int k = 0; k < kIt; ++k) {
       const unsigned i = unsigned(tid) + k * T::kBlock;  // unsigned: shifts, no sign fix-ups
@@ -528,12 +576,16 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
     // products) where the recurrence does not, and miss some the recurrence has.
     bool bad = false;
     float fin = 0.0f;  // NaN once a value checked below is not finite (ssd::finite_acc)
+    {
+      float f4[4] = {0.0f, 0.0f, 0.0f, 0.0f};  // four chains, not one of 32 dependent FFMAs
 #pragma unroll
-    for (int i = 0; i < kMTW; ++i)
+      for (int i = 0; i < kMTW; ++i)
 #pragma unroll
-      for (int nt = 0; nt < kNT; ++nt)
+        for (int nt = 0; nt < kNT; ++nt)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) fin = ssd::finite_acc(fin, hs[i][nt][e]);
+          for (int e = 0; e < 4; ++e) f4[e] = ssd::finite_acc(f4[e], hs[i][nt][e]);
+      fin = (f4[0] + f4[1]) + (f4[2] + f4[3]);
+    }
 
     // ---- stage the chunk: B, C (per t, n pair), u (per t, row) and log2 of the decays, h_prev.
     // Every load is unconditional (steps past the end read the last step and are zeroed after)
@@ -603,12 +655,19 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
         const int mt = warp + T::kWarps * i;
         if (mt < kMT) {
 #pragma unroll
-          for (int nt = 0; nt < kNT; ++nt)
+          for (int nt = 0; nt < kNT; ++nt) {
+            if constexpr (T::kHtKN) {
+              const int n = 16 * mt + g, p = 8 * nt + 2 * q;
+              M::store2(Ht + n * T::kLdP + p, hs[i][nt][0], hs[i][nt][1]);
+              M::store2(Ht + (n + 8) * T::kLdP + p, hs[i][nt][2], hs[i][nt][3]);
+            } else {
 #pragma unroll
-            for (int e = 0; e < 4; ++e) {
-              const int n = 16 * mt + g + (e >= 2 ? 8 : 0), p = 8 * nt + 2 * q + (e & 1);
-              M::store1(Ht + p * kLdN + n, hs[i][nt][e]);
+              for (int e = 0; e < 4; ++e) {
+                const int n = 16 * mt + g + (e >= 2 ? 8 : 0), p = 8 * nt + 2 * q + (e & 1);
+                M::store1(Ht + p * kLdN + n, hs[i][nt][e]);
+              }
             }
+          }
         }
       }
     }
@@ -688,16 +747,31 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
 #pragma unroll
         for (int k0 = 0; k0 < kN; k0 += 16) {
           const typename M::A fa = M::a_rm(Cs, kLdN, 16 * warp, k0);
+          if constexpr (T::kHtKN) {
 #pragma unroll
-          for (int nt = 0; nt < kNT; ++nt) M::mma(yi[nt], fa, M::b_nk(Ht, kLdN, 8 * nt, k0));
+            for (int nt = 0; nt + 1 < kNT; nt += 2) {
+              typename M::B lo, hi;
+              M::b_kn2(Ht, T::kLdP, 8 * nt, k0, lo, hi);
+              M::mma(yi[nt], fa, lo);
+              M::mma(yi[nt + 1], fa, hi);
+            }
+            if constexpr (kNT % 2 == 1) M::mma(yi[kNT - 1], fa, M::b_kn1(Ht, T::kLdP, 8 * (kNT - 1), k0));
+          } else {
+#pragma unroll
+            for (int nt = 0; nt < kNT; ++nt) M::mma(yi[nt], fa, M::b_nk(Ht, kLdN, 8 * nt, k0));
+          }
         }
       }
       // Non-finite products: some B or C of the chunk (warp 3's rows of G reach every B row;
       // the tiles past nts hold zeros).
+      {
+        float f4[4] = {fin, 0.0f, 0.0f, 0.0f};
 #pragma unroll
-      for (int j = 0; j < kQ / 8; ++j)
+        for (int j = 0; j < kQ / 8; ++j)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) fin = ssd::finite_acc(fin, gacc[j][e]);
+          for (int e = 0; e < 4; ++e) f4[e] = ssd::finite_acc(f4[e], gacc[j][e]);
+        fin = (f4[0] + f4[1]) + (f4[2] + f4[3]);
+      }
       seq = __syncthreads_or(bad || nonfinite(fin)) != 0;  // also: nobody reads C any more
       if (!seq) {
       // Mask (s <= t) and scale by 2^(c_t - c_s), in place: gacc becomes the A operand of G X.
