@@ -366,20 +366,19 @@ __device__ __forceinline__ void stage_n(const ssm_launch_args& a, int b, int t0,
       constexpr int kTStep = T::kBlock / kRowCopies;
       if (len == kQ) {
         const int t = int(unsigned(tid) / kRowCopies), n = kV * int(unsigned(tid) % kRowCopies);
-        const long long dT = kTStep * (static_cast<const char*>(L::n_in_ptr(a, b, 1, 0)) -
-                                       static_cast<const char*>(L::n_in_ptr(a, b, 0, 0)));
-        const char* src = static_cast<const char*>(L::n_in_ptr(a, b, t0 + t, n));
-        const unsigned dst = smem_addr(Bs + t * kLdN + n);
+        // The source of step tt, index nn: B (input_n) or C (n_coef).
+        auto ptr = [&](bool coef, int tt, int nn) {
+          return static_cast<const char*>(coef ? L::n_coef_ptr(a, b, tt, nn) : L::n_in_ptr(a, b, tt, nn));
+        };
+        auto copy = [&](bool coef, E* tile) {
+          const long long step = kTStep * (ptr(coef, 1, 0) - ptr(coef, 0, 0));
+          const char* src = ptr(coef, t0 + t, n);
+          const unsigned dst = smem_addr(tile + t * kLdN + n);
 #pragma unroll
-        for (int k = 0; k < kIt; ++k) cp_async16_s(dst + k * kTStep * kLdN * int(sizeof(E)), src + k * dT);
-        if (kOut) {
-          const long long dC = kTStep * (static_cast<const char*>(L::n_coef_ptr(a, b, 1, 0)) -
-                                         static_cast<const char*>(L::n_coef_ptr(a, b, 0, 0)));
-          const char* csrc = static_cast<const char*>(L::n_coef_ptr(a, b, t0 + t, n));
-          const unsigned cdst = smem_addr(Cs + t * kLdN + n);
-#pragma unroll
-          for (int k = 0; k < kIt; ++k) cp_async16_s(cdst + k * kTStep * kLdN * int(sizeof(E)), csrc + k * dC);
-        }
+          for (int k = 0; k < kIt; ++k) cp_async16_s(dst + k * kTStep * kLdN * int(sizeof(E)), src + k * step);
+        };
+        copy(false, Bs);
+        if (kOut) copy(true, Cs);
         return;
       }
     }
