@@ -502,9 +502,9 @@ private:
     std::string s = (dense_ ? "" : "(I)") + std::string("a.tensors[") + std::to_string(slot) + "].strides[";
     const char *cast = dense_ ? " + (long long)" : " + (I)";
     // Layers with the SSD form put the step's term last: the SSD skeleton's staging loads many
-    // steps of one row per thread, and the sum before the step's term stays out of its loops
-    // (7 % fewer instructions in the SSD forward). The lane form keeps b, t first: with the
-    // step last, its bf16 small-grid forward rose from 168 to 208 registers (PERF.md s7).
+    // steps of one row per thread, and the sum before the step's term stays out of its loops.
+    // The lane form keeps b, t first: with the step last, its bf16 small-grid forward rose from
+    // 168 to 208 registers (PERF.md s7).
     const bool stepLast = step && ssd_;
     int axis = step ? 2 : 0;
     o << "0";
