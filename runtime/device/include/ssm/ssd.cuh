@@ -234,6 +234,14 @@ SSM_DEV float finite_acc(float acc, float x) {
   asm("fma.rn.f32 %0, %1, 0f00000000, %2;" : "=f"(r) : "f"(x), "f"(acc));
   return r;
 }
+// finite_acc over v[0..K) in four independent chains, not one chain of K dependent FFMAs.
+template <int K>
+SSM_DEV float finite_acc_all(float acc, const float* v) {
+  float f[4] = {acc, 0.0f, 0.0f, 0.0f};
+#pragma unroll
+  for (int i = 0; i < K; ++i) f[i % 4] = finite_acc(f[i % 4], v[i]);
+  return (f[0] + f[1]) + (f[2] + f[3]);
+}
 
 }  // namespace ssd
 
@@ -574,17 +582,8 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
     // sequential recurrence below: the matrix form would spread it (0 x inf in the masked
     // products) where the recurrence does not, and miss some the recurrence has.
     bool bad = false;
-    float fin = 0.0f;  // NaN once a value checked below is not finite (ssd::finite_acc)
-    {
-      float f4[4] = {0.0f, 0.0f, 0.0f, 0.0f};  // four chains, not one of 32 dependent FFMAs
-#pragma unroll
-      for (int i = 0; i < kMTW; ++i)
-#pragma unroll
-        for (int nt = 0; nt < kNT; ++nt)
-#pragma unroll
-          for (int e = 0; e < 4; ++e) f4[e] = ssd::finite_acc(f4[e], hs[i][nt][e]);
-      fin = (f4[0] + f4[1]) + (f4[2] + f4[3]);
-    }
+    // NaN once a value checked below is not finite (ssd::finite_acc); first the state.
+    float fin = ssd::finite_acc_all<kMTW * kNT * 4>(0.0f, &hs[0][0][0]);
 
     // ---- stage the chunk: B, C (per t, n pair), u (per t, row) and log2 of the decays, h_prev.
     // Every load is unconditional (steps past the end read the last step and are zeroed after)
@@ -763,14 +762,7 @@ __device__ __forceinline__ void run(const ssm_launch_args& a) {
       }
       // Non-finite products: some B or C of the chunk (warp 3's rows of G reach every B row;
       // the tiles past nts hold zeros).
-      {
-        float f4[4] = {fin, 0.0f, 0.0f, 0.0f};
-#pragma unroll
-        for (int j = 0; j < kQ / 8; ++j)
-#pragma unroll
-          for (int e = 0; e < 4; ++e) f4[e] = ssd::finite_acc(f4[e], gacc[j][e]);
-        fin = (f4[0] + f4[1]) + (f4[2] + f4[3]);
-      }
+      fin = ssd::finite_acc_all<kQ / 8 * 4>(fin, &gacc[0][0]);
       seq = __syncthreads_or(bad || nonfinite(fin)) != 0;  // also: nobody reads C any more
       if (!seq) {
       // Mask (s <= t) and scale by 2^(c_t - c_s), in place: gacc becomes the A operand of G X.
